@@ -1,0 +1,161 @@
+//! Error replies that steer routing, parsed into a typed form.
+
+use std::fmt;
+
+use crate::slot::Slot;
+
+/// The host part of a redirect target.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RedirectHost {
+    /// A hostname or IP address (IPv6 without brackets).
+    Name(String),
+    /// `MOVED 3999 :6381`: the empty host means "the host of the connection that answered".
+    SameAsConnection,
+    /// `?`: the server does not know the endpoint; refresh the topology instead of connecting.
+    Unknown,
+}
+
+/// Where a MOVED or ASK reply points.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Redirect {
+    /// The slot the redirect is about.
+    pub slot: Slot,
+    /// The target host.
+    pub host: RedirectHost,
+    /// The target port.
+    pub port: u16,
+}
+
+impl Redirect {
+    /// The `host:port` to connect to, resolving the empty-host form against the host of the
+    /// connection that answered. `None` for an unknown (`?`) endpoint.
+    pub fn address(&self, answering_host: &str) -> Option<String> {
+        match &self.host {
+            RedirectHost::Name(h) if h.contains(':') => Some(format!("[{h}]:{}", self.port)),
+            RedirectHost::Name(h) => Some(format!("{h}:{}", self.port)),
+            RedirectHost::SameAsConnection
+                if answering_host.contains(':') && !answering_host.starts_with('[') =>
+            {
+                Some(format!("[{answering_host}]:{}", self.port))
+            }
+            RedirectHost::SameAsConnection => Some(format!("{answering_host}:{}", self.port)),
+            RedirectHost::Unknown => None,
+        }
+    }
+}
+
+/// Which of the server's three CLUSTERDOWN texts was sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClusterDownReason {
+    /// `CLUSTERDOWN The cluster is down`.
+    Down,
+    /// `CLUSTERDOWN The cluster is down and only accepts read commands`.
+    ReadOnly,
+    /// `CLUSTERDOWN Hash slot not served`.
+    SlotNotServed,
+    /// Any other CLUSTERDOWN text.
+    Other,
+}
+
+/// An error reply, classified by its leading code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerErrorKind {
+    /// The slot lives elsewhere for good: update the map.
+    Moved(Redirect),
+    /// The slot is migrating and this key is already at the target: ASKING + retry there once.
+    Ask(Redirect),
+    /// Multi-key request during a slot migration: retry later.
+    TryAgain,
+    /// The cluster (or this slot) is not serving.
+    ClusterDown(ClusterDownReason),
+    /// The node is loading its dataset.
+    Loading,
+    /// A write reached a replica (for instance a demoted primary).
+    ReadOnly,
+    /// The replica lost its primary and does not serve stale data.
+    MasterDown,
+    /// The keys of one command hash to different slots.
+    CrossSlot,
+    /// Authentication is required (`NOAUTH`) or failed (`WRONGPASS`).
+    Auth,
+    /// The ACL user may not run this command or touch these keys.
+    NoPerm,
+    /// Any other error (`ERR`, `WRONGTYPE`, ...): returned to the caller as is.
+    Other,
+}
+
+/// An error reply from a node: its text and what it means for routing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerError {
+    /// The classified kind.
+    pub kind: ServerErrorKind,
+    /// The full error text as sent (without the leading `-`).
+    pub text: String,
+}
+
+impl ServerError {
+    /// Classifies an error reply's text.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use slotwise::resp::{ServerError, ServerErrorKind, RedirectHost};
+    /// let e = ServerError::parse(b"MOVED 3999 127.0.0.1:6381");
+    /// let ServerErrorKind::Moved(r) = e.kind else { panic!() };
+    /// assert_eq!((r.slot.get(), r.port), (3999, 6381));
+    /// assert_eq!(r.host, RedirectHost::Name("127.0.0.1".into()));
+    /// ```
+    pub fn parse(text: &[u8]) -> ServerError {
+        let text = String::from_utf8_lossy(text).into_owned();
+        let kind = classify(&text);
+        ServerError { kind, text }
+    }
+
+    /// The first word of the error (`MOVED`, `ERR`, `WRONGTYPE`, ...).
+    pub fn code(&self) -> &str {
+        self.text.split(' ').next().unwrap_or("")
+    }
+}
+
+impl fmt::Display for ServerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+fn classify(text: &str) -> ServerErrorKind {
+    let (code, rest) = text.split_once(' ').unwrap_or((text, ""));
+    match code {
+        "MOVED" => parse_redirect(rest).map_or(ServerErrorKind::Other, ServerErrorKind::Moved),
+        "ASK" => parse_redirect(rest).map_or(ServerErrorKind::Other, ServerErrorKind::Ask),
+        "TRYAGAIN" => ServerErrorKind::TryAgain,
+        "CLUSTERDOWN" => ServerErrorKind::ClusterDown(match rest {
+            "The cluster is down" => ClusterDownReason::Down,
+            "The cluster is down and only accepts read commands" => ClusterDownReason::ReadOnly,
+            "Hash slot not served" => ClusterDownReason::SlotNotServed,
+            _ => ClusterDownReason::Other,
+        }),
+        "LOADING" => ServerErrorKind::Loading,
+        "READONLY" => ServerErrorKind::ReadOnly,
+        "MASTERDOWN" => ServerErrorKind::MasterDown,
+        "CROSSSLOT" => ServerErrorKind::CrossSlot,
+        "NOAUTH" | "WRONGPASS" => ServerErrorKind::Auth,
+        "NOPERM" => ServerErrorKind::NoPerm,
+        _ => ServerErrorKind::Other,
+    }
+}
+
+/// `<slot> <host>:<port>`; the host may be empty, `?`, a name, or an IPv6 address (split on
+/// the last `:`; brackets tolerated).
+fn parse_redirect(rest: &str) -> Option<Redirect> {
+    let (slot, endpoint) = rest.trim_end().split_once(' ')?;
+    let slot = Slot::new(slot.parse().ok()?)?;
+    let (host, port) = endpoint.rsplit_once(':')?;
+    let port = port.parse().ok()?;
+    let host = match host {
+        "" => RedirectHost::SameAsConnection,
+        "?" => RedirectHost::Unknown,
+        h => RedirectHost::Name(h.trim_start_matches('[').trim_end_matches(']').to_string()),
+    };
+    Some(Redirect { slot, host, port })
+}
