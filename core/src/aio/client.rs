@@ -1,0 +1,345 @@
+//! The async (tokio) cluster client.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering::*};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+use tokio::sync::{oneshot, Notify};
+
+use crate::command::Cmd;
+use crate::discovery::{self, TopologyReply, ViewCollector, VIEWS_TO_COMPARE};
+use crate::error::{Error, Result};
+use crate::from_value::FromValue;
+use crate::options::ClientOptions;
+use crate::pipeline::Pipeline;
+use crate::resp::Value;
+use crate::router::{Outcome, Plan, Router};
+use crate::stats::{Counters, Stats};
+use crate::topology::Topology;
+
+use super::conn::{ConnHandle, Failure, Request};
+
+/// An async Redis Cluster client. Cheap to clone; clones share connections and the slot map.
+///
+/// Works on the caller's tokio runtime (multi-thread or current-thread): connection tasks
+/// and the background refresher are spawned there.
+///
+/// # Examples
+///
+/// ```no_run
+/// # async fn demo() -> slotwise::Result<()> {
+/// use slotwise::{aio::Client, ClientOptions};
+/// let client = Client::connect(ClientOptions::new(["127.0.0.1:7000", "127.0.0.1:7001"])).await?;
+/// client.set("greeting", "hello").await?;
+/// let v: Option<String> = client.get("greeting").await?;
+/// assert_eq!(v.as_deref(), Some("hello"));
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    router: Router,
+    opts: Arc<ClientOptions>,
+    conns: Mutex<HashMap<Arc<str>, ConnHandle>>,
+    seen: Mutex<HashSet<Arc<str>>>,
+    wake_refresher: Arc<Notify>,
+    closed: AtomicBool,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.wake_refresher.notify_one();
+    }
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("aio::Client")
+            .field("seeds", &self.inner.opts.seeds)
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+impl Client {
+    /// Discovers the cluster from the seeds and returns a ready client.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoSeedReachable`] naming every seed and its failure,
+    /// [`Error::ClusterSupportDisabled`] for a standalone server, [`Error::Auth`] for bad
+    /// credentials, [`Error::Config`] for no seeds.
+    pub async fn connect(opts: ClientOptions) -> Result<Client> {
+        if opts.seeds.is_empty() {
+            return Err(Error::Config("no seed nodes given: pass at least one host:port".into()));
+        }
+        let opts = Arc::new(opts);
+        let inner = Arc::new(Inner {
+            router: Router::new((*opts).clone()),
+            opts,
+            conns: Mutex::new(HashMap::new()),
+            seen: Mutex::new(HashSet::new()),
+            wake_refresher: Arc::new(Notify::new()),
+            closed: AtomicBool::new(false),
+        });
+        let seeds = inner.opts.seeds.clone();
+        let views = inner.fetch_views(&seeds).await?;
+        inner.router.install_views(views);
+        inner.router.refresh_gate().end(Instant::now(), true);
+        tokio::spawn(refresher(Arc::downgrade(&inner), inner.wake_refresher.clone()));
+        Ok(Client { inner })
+    }
+
+    /// Runs one command and converts its reply.
+    ///
+    /// # Errors
+    ///
+    /// Error replies become [`Error::Server`]; see [`Error`] for the rest.
+    pub async fn query<T: FromValue>(&self, cmd: Cmd) -> Result<T> {
+        T::from_value(self.exec(cmd).await?)
+    }
+
+    /// Runs one command and returns its raw reply.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::query`].
+    pub async fn exec(&self, cmd: Cmd) -> Result<Value> {
+        let plan = Plan::new(&self.inner.router, [cmd], Instant::now());
+        self.inner.run(plan).await.pop().unwrap_or(Err(Error::Closed))
+    }
+
+    /// Runs a pipeline: per node one write, replies in the caller's order, each command's
+    /// error in its own slot. A transactional pipeline runs as MULTI/EXEC on one slot.
+    pub async fn run_pipeline(&self, p: &Pipeline) -> Vec<Result<Value>> {
+        if p.is_transaction() {
+            let plan = Plan::transaction(&self.inner.router, p.commands().to_vec(), Instant::now());
+            let r = self.inner.run(plan).await.pop().unwrap_or(Err(Error::Closed));
+            return Pipeline::explode_transaction(r, p.len());
+        }
+        let plan = Plan::new(&self.inner.router, p.commands().iter().cloned(), Instant::now());
+        self.inner.run(plan).await
+    }
+
+    /// The counters (MOVED, ASK, retries, refreshes, reconnects).
+    pub fn stats(&self) -> Stats {
+        self.inner.router.stats()
+    }
+
+    /// The current slot map.
+    pub fn topology(&self) -> Arc<Topology> {
+        self.inner.router.topology()
+    }
+
+    /// Refreshes the slot map now (normally automatic).
+    ///
+    /// # Errors
+    ///
+    /// When no node answered with a usable view.
+    pub async fn refresh_topology(&self) -> Result<()> {
+        let candidates = self.inner.router.refresh_candidates();
+        let views = self.inner.fetch_views(&candidates).await?;
+        self.inner.router.install_views(views);
+        Ok(())
+    }
+
+    /// Closes every connection; later calls fail with [`Error::Closed`].
+    pub fn close(&self) {
+        self.inner.closed.store(true, Release);
+        self.inner.conns.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.inner.wake_refresher.notify_one();
+    }
+}
+
+impl Inner {
+    fn conn(&self, addr: &Arc<str>) -> ConnHandle {
+        let mut conns = self.conns.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = conns.get(addr) {
+            if c.is_alive() {
+                return c.clone();
+            }
+        }
+        let replica = self.router.is_replica(addr);
+        let c = ConnHandle::spawn(addr.clone(), self.opts.clone(), replica);
+        conns.insert(addr.clone(), c.clone());
+        if !self.seen.lock().unwrap_or_else(|p| p.into_inner()).insert(addr.clone()) {
+            Counters::bump(&self.router.counters().reconnects);
+        }
+        c
+    }
+
+    fn drop_conn(&self, addr: &str) {
+        self.conns.lock().unwrap_or_else(|p| p.into_inner()).remove(addr);
+    }
+
+    /// Sends one request and waits for its replies until `deadline`.
+    async fn request(&self, addr: &Arc<str>, payload: BytesMut, replies: usize, asking: bool, deadline: Instant) -> Outcome2 {
+        let (tx, rx) = oneshot::channel();
+        let req = Request { payload, replies, asking, tx };
+        if self.conn(addr).send(req).is_err() {
+            self.drop_conn(addr);
+            return Outcome2::Failed(Failure::NotSent(Error::Closed));
+        }
+        wait(rx, deadline).await
+    }
+
+    pub(crate) async fn run(&self, mut plan: Plan) -> Vec<Result<Value>> {
+        let router = &self.router;
+        if self.closed.load(Acquire) {
+            return plan.finish_with(Error::Closed);
+        }
+        loop {
+            for addr in plan.take_reconnects() {
+                self.drop_conn(&addr);
+            }
+            let now = Instant::now();
+            let batches = plan.ready(router, now);
+            if batches.is_empty() {
+                if plan.is_done() {
+                    break;
+                }
+                if let Some(t) = plan.next_wake() {
+                    tokio::time::sleep_until(t.into()).await;
+                }
+                continue;
+            }
+            // Queue every group on its connection first, then await: nodes work in parallel.
+            let deadline = plan.deadline().unwrap_or(now + self.opts.request_timeout);
+            let mut waits = Vec::with_capacity(batches.len());
+            for b in &batches {
+                let conn = self.conn(&b.addr);
+                let mut i = 0;
+                while i < b.entries.len() {
+                    let asking = b.entries[i].1;
+                    let end = if asking { i + 1 } else { i + b.entries[i..].iter().take_while(|e| !e.1).count() };
+                    let subs: Vec<usize> = b.entries[i..end].iter().map(|e| e.0).collect();
+                    let mut payload = BytesMut::new();
+                    let replies = subs.iter().map(|&s| plan.encode(s, &mut payload)).sum();
+                    let (tx, rx) = oneshot::channel();
+                    let req = Request { payload, replies, asking, tx };
+                    let rx = match conn.send(req) {
+                        Ok(()) => Some(rx),
+                        Err(_) => None,
+                    };
+                    waits.push((b.addr.clone(), subs, rx));
+                    i = end;
+                }
+            }
+            for (addr, subs, rx) in waits {
+                let got = match rx {
+                    Some(rx) => wait(rx, deadline).await,
+                    None => Outcome2::Failed(Failure::NotSent(Error::Closed)),
+                };
+                let now = Instant::now();
+                match got {
+                    Outcome2::Replies(values) => plan.on_replies(router, &addr, &subs, values, now),
+                    Outcome2::Failed(f) => {
+                        self.drop_conn(&addr);
+                        plan.on_failure(router, &addr, &subs, || match &f {
+                            Failure::NotSent(e) => Outcome::NotSent(e.clone()),
+                            Failure::Lost(e) => Outcome::Lost(e.clone()),
+                        }, now);
+                    }
+                    Outcome2::TimedOut => plan.on_failure(router, &addr, &subs, || Outcome::Lost(Error::Timeout { slot: None, after: self.opts.request_timeout, attempts: Vec::new() }), now),
+                }
+            }
+            if router.refresh_gate().is_wanted() {
+                self.wake_refresher.notify_one();
+            }
+        }
+        plan.finish()
+    }
+
+    /// Asks nodes (in order) for their view until `VIEWS_TO_COMPARE` views are in or the
+    /// list is exhausted. Queries run in parallel, a few at a time.
+    async fn fetch_views(&self, candidates: &[String]) -> Result<Vec<Topology>> {
+        let mut collected = ViewCollector::default();
+        for chunk in candidates.chunks(VIEWS_TO_COMPARE) {
+            let queries = chunk.iter().map(|addr| self.query_view(addr.as_str().into()));
+            for (addr, got) in chunk.iter().zip(futures_util::future::join_all(queries).await) {
+                collected.add(addr, got);
+            }
+            if collected.has_view() {
+                break;
+            }
+        }
+        collected.finish()
+    }
+
+    async fn query_view(&self, addr: Arc<str>) -> Result<Topology> {
+        let deadline = Instant::now() + self.opts.connect_timeout + self.opts.request_timeout.min(Duration::from_secs(2));
+        let mut shards = true;
+        loop {
+            let q = if shards { discovery::shards_query() } else { discovery::slots_query() };
+            let mut payload = BytesMut::new();
+            q.write_resp(&mut payload);
+            let reply = match self.request(&addr, payload, 1, false, deadline).await {
+                Outcome2::Replies(mut v) => v.pop().unwrap_or(Value::Nil),
+                Outcome2::Failed(Failure::NotSent(e) | Failure::Lost(e)) => {
+                    self.drop_conn(&addr);
+                    return Err(e);
+                }
+                Outcome2::TimedOut => {
+                    return Err(Error::Timeout { slot: None, after: deadline.saturating_duration_since(Instant::now()), attempts: Vec::new() })
+                }
+            };
+            match discovery::topology_reply(&self.router, &addr, reply, shards)? {
+                TopologyReply::View(t) => return Ok(t),
+                TopologyReply::TrySlots if shards => shards = false,
+                TopologyReply::TrySlots => return Err(Error::Config("node answers neither CLUSTER SHARDS nor CLUSTER SLOTS".into())),
+            }
+        }
+    }
+}
+
+enum Outcome2 {
+    Replies(Vec<Value>),
+    Failed(Failure),
+    TimedOut,
+}
+
+async fn wait(rx: oneshot::Receiver<super::conn::Replies>, deadline: Instant) -> Outcome2 {
+    match tokio::time::timeout_at(deadline.into(), rx).await {
+        Ok(Ok(Ok(v))) => Outcome2::Replies(v),
+        Ok(Ok(Err(f))) => Outcome2::Failed(f),
+        Ok(Err(_)) => Outcome2::Failed(Failure::Lost(Error::Closed)),
+        Err(_) => Outcome2::TimedOut,
+    }
+}
+
+/// Background refresh: coalesced (one refresh serves every request that wanted one) and
+/// rate-limited by the router's gate; also periodic.
+async fn refresher(inner: Weak<Inner>, wake: Arc<Notify>) {
+    loop {
+        let wait = match inner.upgrade() {
+            Some(i) if !i.closed.load(Acquire) => i.router.refresh_gate().next_due(Instant::now()),
+            _ => return,
+        };
+        tokio::select! {
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(wait) => {}
+        }
+        let Some(i) = inner.upgrade() else { return };
+        if i.closed.load(Acquire) {
+            return;
+        }
+        let gate = i.router.refresh_gate();
+        if gate.try_begin(Instant::now()) {
+            let candidates = i.router.refresh_candidates();
+            let ok = match i.fetch_views(&candidates).await {
+                Ok(views) => i.router.install_views(views),
+                Err(e) => {
+                    tracing::warn!(error = %e, "topology refresh failed");
+                    false
+                }
+            };
+            tracing::debug!(ok, "topology refreshed");
+            gate.end(Instant::now(), ok);
+        }
+    }
+}

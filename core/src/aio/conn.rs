@@ -1,0 +1,255 @@
+//! One multiplexed, pipelined connection per node: a task owns the socket; callers queue
+//! requests through a channel; replies are matched in order; writes are coalesced.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use bytes::BytesMut;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::discovery;
+use crate::error::Error;
+use crate::options::ClientOptions;
+use crate::resp::{Decoder, Value};
+
+/// Why a request got no replies.
+#[derive(Debug, Clone)]
+pub(crate) enum Failure {
+    /// Never written (connect or handshake failed, or the connection died first).
+    NotSent(Error),
+    /// Written, then the connection broke before every reply arrived.
+    Lost(Error),
+}
+
+pub(crate) type Replies = Result<Vec<Value>, Failure>;
+
+/// Encoded commands expecting `replies` replies. With `asking`, `ASKING` is written first and
+/// the payload only after `ASKING` succeeded (nothing else is written in between).
+pub(crate) struct Request {
+    pub payload: BytesMut,
+    pub replies: usize,
+    pub asking: bool,
+    pub tx: oneshot::Sender<Replies>,
+}
+
+/// The caller's side of a connection.
+#[derive(Clone, Debug)]
+pub(crate) struct ConnHandle {
+    tx: mpsc::UnboundedSender<Request>,
+}
+
+impl ConnHandle {
+    /// Starts connecting to `addr` in the background; requests queue meanwhile.
+    pub fn spawn(addr: Arc<str>, opts: Arc<ClientOptions>, replica: bool) -> ConnHandle {
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(run(addr, opts, replica, rx));
+        ConnHandle { tx }
+    }
+
+    /// False once the connection task has ended.
+    pub fn is_alive(&self) -> bool {
+        !self.tx.is_closed()
+    }
+
+    /// Queues a request; on a dead connection the request comes back as `Err`.
+    pub fn send(&self, req: Request) -> Result<(), Request> {
+        self.tx.send(req).map_err(|e| e.0)
+    }
+}
+
+struct Pending {
+    tx: Option<oneshot::Sender<Replies>>,
+    want: usize,
+    got: Vec<Value>,
+    /// An `ASKING` reply guarding this request's payload.
+    guard: Option<BytesMut>,
+}
+
+async fn connect(addr: &str, opts: &ClientOptions, replica: bool) -> Result<TcpStream, Error> {
+    let mut stream = TcpStream::connect(addr)
+        .await
+        .map_err(|e| Error::io(addr, e))?;
+    stream.set_nodelay(true).map_err(|e| Error::io(addr, e))?;
+    let hs = discovery::handshake(opts, replica);
+    if hs.is_empty() {
+        return Ok(stream);
+    }
+    let mut out = BytesMut::new();
+    for c in &hs {
+        c.write_resp(&mut out);
+    }
+    stream.write_all(&out).await.map_err(|e| Error::io(addr, e))?;
+    let mut rbuf = BytesMut::with_capacity(1024);
+    let mut dec = Decoder::default();
+    let mut replies = Vec::with_capacity(hs.len());
+    while replies.len() < hs.len() {
+        match dec.decode(&mut rbuf) {
+            Ok(Some(Value::Push(_))) => {}
+            Ok(Some(v)) => replies.push(v),
+            Ok(None) => {
+                let n = stream.read_buf(&mut rbuf).await.map_err(|e| Error::io(addr, e))?;
+                if n == 0 {
+                    return Err(Error::io(addr, eof()));
+                }
+            }
+            Err(error) => {
+                return Err(Error::Protocol {
+                    node: addr.to_string(),
+                    error,
+                })
+            }
+        }
+    }
+    discovery::check_handshake(addr, &replies)?;
+    Ok(stream)
+}
+
+fn eof() -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the node closed the connection")
+}
+
+async fn run(addr: Arc<str>, opts: Arc<ClientOptions>, replica: bool, mut rx: mpsc::UnboundedReceiver<Request>) {
+    let connected = tokio::time::timeout(opts.connect_timeout, connect(&addr, &opts, replica)).await;
+    let mut stream = match connected {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => return fail_queue(&mut rx, e),
+        Err(_) => {
+            let e = Error::io(
+                &addr,
+                std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("connect timed out after {:?}", opts.connect_timeout),
+                ),
+            );
+            return fail_queue(&mut rx, e);
+        }
+    };
+    tracing::debug!(node = %addr, replica, "connected");
+    let mut pending: VecDeque<Pending> = VecDeque::new();
+    let mut wbuf = BytesMut::with_capacity(16 * 1024);
+    let mut rbuf = BytesMut::with_capacity(16 * 1024);
+    let mut dec = Decoder::default();
+    let mut guarded = false; // an ASKING reply is awaited: write nothing else meanwhile
+    let mut open = true;
+    loop {
+        // Coalesce everything queued into one write.
+        while open && !guarded {
+            match rx.try_recv() {
+                Ok(req) => guarded = enqueue(req, &mut wbuf, &mut pending),
+                Err(mpsc::error::TryRecvError::Empty) => break,
+                Err(mpsc::error::TryRecvError::Disconnected) => open = false,
+            }
+        }
+        if !wbuf.is_empty() {
+            if let Err(e) = stream.write_all(&wbuf).await {
+                return fail_all(&mut rx, pending, Error::io(&addr, e));
+            }
+            wbuf.clear();
+        }
+        if !open && pending.is_empty() {
+            return;
+        }
+        if rbuf.capacity() - rbuf.len() < 4096 {
+            rbuf.reserve(16 * 1024);
+        }
+        tokio::select! {
+            req = rx.recv(), if open && !guarded => match req {
+                Some(req) => guarded = enqueue(req, &mut wbuf, &mut pending),
+                None => open = false,
+            },
+            read = stream.read_buf(&mut rbuf) => {
+                match read {
+                    Ok(0) => return fail_all(&mut rx, pending, Error::io(&addr, eof())),
+                    Err(e) => return fail_all(&mut rx, pending, Error::io(&addr, e)),
+                    Ok(_) => {}
+                }
+                loop {
+                    let v = match dec.decode(&mut rbuf) {
+                        Ok(Some(v)) => v,
+                        Ok(None) => break,
+                        Err(error) => {
+                            let e = Error::Protocol { node: addr.to_string(), error };
+                            return fail_all(&mut rx, pending, e);
+                        }
+                    };
+                    if matches!(v, Value::Push(_)) {
+                        continue; // out-of-band (RESP3 push): not a reply to a request
+                    }
+                    let Some(front) = pending.front_mut() else {
+                        let e = Error::io(&addr, std::io::Error::new(std::io::ErrorKind::InvalidData, "reply without a request"));
+                        return fail_all(&mut rx, pending, e);
+                    };
+                    if let Some(payload) = front.guard.take() {
+                        guarded = false;
+                        if v.is_error() {
+                            // ASKING refused: the command is not sent; its caller gets the error.
+                            let mut p = pending.pop_front().expect("front exists");
+                            if let Some(tx) = p.tx.take() {
+                                let _ = tx.send(Ok(vec![v; p.want]));
+                            }
+                        } else {
+                            wbuf.extend_from_slice(&payload);
+                        }
+                        continue;
+                    }
+                    front.got.push(v);
+                    if front.got.len() == front.want {
+                        let mut p = pending.pop_front().expect("front exists");
+                        if let Some(tx) = p.tx.take() {
+                            let _ = tx.send(Ok(std::mem::take(&mut p.got)));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Adds a request to the write buffer; returns true when it is ASKING-guarded (the caller
+/// then stops writing until the ASKING reply is in).
+fn enqueue(req: Request, wbuf: &mut BytesMut, pending: &mut VecDeque<Pending>) -> bool {
+    if req.asking {
+        wbuf.extend_from_slice(b"*1\r\n$6\r\nASKING\r\n");
+        pending.push_back(Pending {
+            tx: Some(req.tx),
+            want: req.replies,
+            got: Vec::with_capacity(req.replies),
+            guard: Some(req.payload),
+        });
+        true
+    } else {
+        wbuf.extend_from_slice(&req.payload);
+        pending.push_back(Pending {
+            tx: Some(req.tx),
+            want: req.replies,
+            got: Vec::with_capacity(req.replies),
+            guard: None,
+        });
+        false
+    }
+}
+
+fn fail_queue(rx: &mut mpsc::UnboundedReceiver<Request>, e: Error) {
+    tracing::debug!(error = %e, "connection failed");
+    rx.close();
+    while let Ok(req) = rx.try_recv() {
+        let _ = req.tx.send(Err(Failure::NotSent(e.clone())));
+    }
+}
+
+fn fail_all(rx: &mut mpsc::UnboundedReceiver<Request>, pending: VecDeque<Pending>, e: Error) {
+    for mut p in pending {
+        if let Some(tx) = p.tx.take() {
+            // A guarded payload that never left is safe to resend.
+            let f = if p.guard.is_some() {
+                Failure::NotSent(e.clone())
+            } else {
+                Failure::Lost(e.clone())
+            };
+            let _ = tx.send(Err(f));
+        }
+    }
+    fail_queue(rx, e);
+}

@@ -1,0 +1,393 @@
+//! The blocking cluster client: the calling thread does its own socket I/O (no runtime hop
+//! per command); a pool of connections per node lets many threads share one client.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering::*};
+use std::sync::{Arc, Condvar, Mutex, Weak};
+use std::time::Instant;
+
+use bytes::BytesMut;
+
+use crate::command::Cmd;
+use crate::discovery::{self, TopologyReply, ViewCollector, VIEWS_TO_COMPARE};
+use crate::error::{Error, Result};
+use crate::from_value::FromValue;
+use crate::options::ClientOptions;
+use crate::pipeline::Pipeline;
+use crate::resp::Value;
+use crate::router::{Batch, Outcome, Plan, Router};
+use crate::stats::{Counters, Stats};
+use crate::topology::Topology;
+
+use super::conn::{Failure, SyncConn};
+
+/// Most idle connections kept per node.
+const MAX_IDLE_PER_NODE: usize = 32;
+
+/// A blocking Redis Cluster client. `Send + Sync`: share it between threads (clone is
+/// cheap, clones share pools and the slot map).
+///
+/// # Examples
+///
+/// ```no_run
+/// use slotwise::{blocking::Client, ClientOptions};
+/// let client = Client::connect(ClientOptions::new(["127.0.0.1:7000"]))?;
+/// client.set("k", "v")?;
+/// let n: i64 = client.incr("counter", 1)?;
+/// # Ok::<(), slotwise::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    router: Router,
+    opts: ClientOptions,
+    pools: Mutex<HashMap<Arc<str>, Vec<SyncConn>>>,
+    seen: Mutex<HashSet<Arc<str>>>,
+    wake: Arc<(Mutex<bool>, Condvar)>,
+    closed: AtomicBool,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        wake(&self.wake);
+    }
+}
+
+fn wake(w: &(Mutex<bool>, Condvar)) {
+    *w.0.lock().unwrap_or_else(|p| p.into_inner()) = true;
+    w.1.notify_one();
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("blocking::Client")
+            .field("seeds", &self.inner.opts.seeds)
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+impl Client {
+    /// Discovers the cluster from the seeds.
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::aio::Client::connect`].
+    pub fn connect(opts: ClientOptions) -> Result<Client> {
+        if opts.seeds.is_empty() {
+            return Err(Error::Config("no seed nodes given: pass at least one host:port".into()));
+        }
+        let inner = Arc::new(Inner {
+            router: Router::new(opts.clone()),
+            opts,
+            pools: Mutex::new(HashMap::new()),
+            seen: Mutex::new(HashSet::new()),
+            wake: Arc::new((Mutex::new(false), Condvar::new())),
+            closed: AtomicBool::new(false),
+        });
+        let views = inner.fetch_views(&inner.opts.seeds)?;
+        inner.router.install_views(views);
+        inner.router.refresh_gate().end(Instant::now(), true);
+        let weak = Arc::downgrade(&inner);
+        let w = inner.wake.clone();
+        std::thread::Builder::new()
+            .name("slotwise-refresh".into())
+            .spawn(move || refresher(weak, w))
+            .map_err(|e| Error::Config(format!("cannot start the refresh thread: {e}")))?;
+        Ok(Client { inner })
+    }
+
+    /// Runs one command and converts its reply.
+    ///
+    /// # Errors
+    ///
+    /// Error replies become [`Error::Server`]; see [`Error`] for the rest.
+    pub fn query<T: FromValue>(&self, cmd: Cmd) -> Result<T> {
+        T::from_value(self.exec(cmd)?)
+    }
+
+    /// Runs one command and returns its raw reply.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::query`].
+    pub fn exec(&self, cmd: Cmd) -> Result<Value> {
+        let plan = Plan::new(&self.inner.router, [cmd], Instant::now());
+        self.inner.run(plan).pop().unwrap_or(Err(Error::Closed))
+    }
+
+    /// Runs a pipeline (see [`Pipeline`]): replies in the caller's order.
+    pub fn run_pipeline(&self, p: &Pipeline) -> Vec<Result<Value>> {
+        if p.is_transaction() {
+            let plan = Plan::transaction(&self.inner.router, p.commands().to_vec(), Instant::now());
+            let r = self.inner.run(plan).pop().unwrap_or(Err(Error::Closed));
+            return Pipeline::explode_transaction(r, p.len());
+        }
+        let plan = Plan::new(&self.inner.router, p.commands().iter().cloned(), Instant::now());
+        self.inner.run(plan)
+    }
+
+    /// The counters (MOVED, ASK, retries, refreshes, reconnects).
+    pub fn stats(&self) -> Stats {
+        self.inner.router.stats()
+    }
+
+    /// The current slot map.
+    pub fn topology(&self) -> Arc<Topology> {
+        self.inner.router.topology()
+    }
+
+    /// Refreshes the slot map now (normally automatic).
+    ///
+    /// # Errors
+    ///
+    /// When no node answered with a usable view.
+    pub fn refresh_topology(&self) -> Result<()> {
+        let views = self.inner.fetch_views(&self.inner.router.refresh_candidates())?;
+        self.inner.router.install_views(views);
+        Ok(())
+    }
+
+    /// Closes every pooled connection; later calls fail with [`Error::Closed`].
+    pub fn close(&self) {
+        self.inner.closed.store(true, Release);
+        self.inner.pools.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        wake(&self.inner.wake);
+    }
+}
+
+impl Inner {
+    fn take_conn(&self, addr: &Arc<str>) -> Result<SyncConn> {
+        if let Some(c) = self
+            .pools
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_mut(addr)
+            .and_then(Vec::pop)
+        {
+            return Ok(c);
+        }
+        let replica = self.router.is_replica(addr);
+        let conn = SyncConn::connect(addr.clone(), &self.opts, replica)?;
+        if !self.seen.lock().unwrap_or_else(|p| p.into_inner()).insert(addr.clone()) {
+            Counters::bump(&self.router.counters().reconnects);
+        }
+        Ok(conn)
+    }
+
+    fn give_back(&self, conn: SyncConn) {
+        if self.closed.load(Acquire) {
+            return;
+        }
+        let mut pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
+        let idle = pools.entry(conn.addr.clone()).or_default();
+        if idle.len() < MAX_IDLE_PER_NODE {
+            idle.push(conn);
+        }
+    }
+
+    fn drop_pool(&self, addr: &str) {
+        self.pools.lock().unwrap_or_else(|p| p.into_inner()).remove(addr);
+    }
+
+    fn run(&self, mut plan: Plan) -> Vec<Result<Value>> {
+        if self.closed.load(Acquire) {
+            return plan.finish_with(Error::Closed);
+        }
+        let router = &self.router;
+        loop {
+            for addr in plan.take_reconnects() {
+                self.drop_pool(&addr);
+            }
+            let now = Instant::now();
+            let batches = plan.ready(router, now);
+            if batches.is_empty() {
+                if plan.is_done() {
+                    break;
+                }
+                if let Some(t) = plan.next_wake() {
+                    std::thread::sleep(t.saturating_duration_since(Instant::now()));
+                }
+                continue;
+            }
+            let deadline = plan.deadline().unwrap_or(now + self.opts.request_timeout);
+            // Write every node's batch first, then read: nodes work in parallel.
+            let mut written = Vec::with_capacity(batches.len());
+            for b in batches {
+                written.push(self.write_batch(&mut plan, b));
+            }
+            for w in written {
+                self.read_batch(&mut plan, w, deadline);
+            }
+            if router.refresh_gate().is_wanted() {
+                wake(&self.wake);
+            }
+        }
+        plan.finish()
+    }
+
+    /// Takes a connection and writes the batch's plain entries in one write. ASKING entries
+    /// are sent later, one at a time, in `read_batch`.
+    fn write_batch(&self, plan: &mut Plan, b: Batch) -> Written {
+        let plain: Vec<usize> = b.entries.iter().filter(|e| !e.1).map(|e| e.0).collect();
+        let asking: Vec<usize> = b.entries.iter().filter(|e| e.1).map(|e| e.0).collect();
+        let mut conn = match self.take_conn(&b.addr) {
+            Ok(c) => c,
+            Err(e) => {
+                self.drop_pool(&b.addr);
+                let all: Vec<usize> = b.entries.iter().map(|e| e.0).collect();
+                plan.on_failure(&self.router, &b.addr, &all, || Outcome::NotSent(e.clone()), Instant::now());
+                return Written { addr: b.addr, conn: None, plain: Vec::new(), replies: 0, asking: Vec::new() };
+            }
+        };
+        let mut replies = 0;
+        if !plain.is_empty() {
+            let mut payload = BytesMut::new();
+            replies = plain.iter().map(|&s| plan.encode(s, &mut payload)).sum();
+            if let Err(e) = conn.write(&payload) {
+                self.drop_pool(&b.addr);
+                plan.on_failure(&self.router, &b.addr, &plain, || Outcome::Lost(e.clone()), Instant::now());
+                plan.on_failure(&self.router, &b.addr, &asking, || Outcome::NotSent(e.clone()), Instant::now());
+                return Written { addr: b.addr, conn: None, plain: Vec::new(), replies: 0, asking: Vec::new() };
+            }
+        }
+        Written { addr: b.addr, conn: Some(conn), plain, replies, asking }
+    }
+
+    fn read_batch(&self, plan: &mut Plan, w: Written, deadline: Instant) {
+        let Written { addr, conn, plain, replies, asking } = w;
+        let Some(mut conn) = conn else { return };
+        if !plain.is_empty() {
+            match conn.read(replies, deadline) {
+                Ok(values) => plan.on_replies(&self.router, &addr, &plain, values, Instant::now()),
+                Err(f) => {
+                    self.fail(plan, &addr, &plain, &f);
+                    plan.on_failure(&self.router, &addr, &asking, || Outcome::NotSent(Error::Closed), Instant::now());
+                    return;
+                }
+            }
+        }
+        for sub in asking {
+            // ASKING alone first: the command is sent only if ASKING succeeded.
+            let asked = conn.roundtrip(b"*1\r\n$6\r\nASKING\r\n", 1, deadline);
+            let got = match asked {
+                Ok(mut v) if v.first().is_some_and(Value::is_error) => {
+                    let n = plan.commands(sub).len();
+                    Ok(vec![v.remove(0); n])
+                }
+                Ok(_) => {
+                    let mut payload = BytesMut::new();
+                    let n = plan.encode(sub, &mut payload);
+                    conn.roundtrip(&payload, n, deadline)
+                }
+                Err(f) => Err(f),
+            };
+            match got {
+                Ok(values) => plan.on_replies(&self.router, &addr, &[sub], values, Instant::now()),
+                Err(f) => return self.fail(plan, &addr, &[sub], &f),
+            }
+        }
+        self.give_back(conn);
+    }
+
+    fn fail(&self, plan: &mut Plan, addr: &str, subs: &[usize], f: &Failure) {
+        // The connection's stream position is unknown now: never reuse it.
+        let now = Instant::now();
+        match f {
+            Failure::Lost(e) => {
+                self.drop_pool(addr);
+                plan.on_failure(&self.router, addr, subs, || Outcome::Lost(e.clone()), now)
+            }
+            Failure::TimedOut => plan.on_failure(
+                &self.router,
+                addr,
+                subs,
+                || Outcome::Lost(Error::Timeout { slot: None, after: self.opts.request_timeout, attempts: Vec::new() }),
+                now,
+            ),
+        }
+    }
+
+    fn fetch_views(&self, candidates: &[String]) -> Result<Vec<Topology>> {
+        let mut collected = ViewCollector::default();
+        for chunk in candidates.chunks(VIEWS_TO_COMPARE) {
+            for addr in chunk {
+                collected.add(addr, self.query_view(addr.as_str().into()));
+            }
+            if collected.has_view() {
+                break;
+            }
+        }
+        collected.finish()
+    }
+
+    fn query_view(&self, addr: Arc<str>) -> Result<Topology> {
+        // A dedicated short-lived connection: a refresh must not wait behind user traffic,
+        // and a hung node costs at most the connect timeout.
+        let mut conn = SyncConn::connect(addr.clone(), &self.opts, false)?;
+        let deadline = Instant::now() + self.opts.connect_timeout;
+        let mut shards = true;
+        loop {
+            let q = if shards { discovery::shards_query() } else { discovery::slots_query() };
+            let mut payload = BytesMut::new();
+            q.write_resp(&mut payload);
+            let reply = match conn.roundtrip(&payload, 1, deadline) {
+                Ok(mut v) => v.pop().unwrap_or(Value::Nil),
+                Err(Failure::Lost(e)) => return Err(e),
+                Err(Failure::TimedOut) => {
+                    return Err(Error::Timeout { slot: None, after: self.opts.connect_timeout, attempts: Vec::new() })
+                }
+            };
+            match discovery::topology_reply(&self.router, &addr, reply, shards)? {
+                TopologyReply::View(t) => return Ok(t),
+                TopologyReply::TrySlots if shards => shards = false,
+                TopologyReply::TrySlots => {
+                    return Err(Error::Config("node answers neither CLUSTER SHARDS nor CLUSTER SLOTS".into()))
+                }
+            }
+        }
+    }
+}
+
+struct Written {
+    addr: Arc<str>,
+    conn: Option<SyncConn>,
+    plain: Vec<usize>,
+    replies: usize,
+    asking: Vec<usize>,
+}
+
+fn refresher(inner: Weak<Inner>, w: Arc<(Mutex<bool>, Condvar)>) {
+    loop {
+        let wait = match inner.upgrade() {
+            Some(i) if !i.closed.load(Acquire) => i.router.refresh_gate().next_due(Instant::now()),
+            _ => return,
+        };
+        {
+            let guard = w.0.lock().unwrap_or_else(|p| p.into_inner());
+            let (mut woken, _) = w
+                .1
+                .wait_timeout_while(guard, wait, |woken| !*woken)
+                .unwrap_or_else(|p| p.into_inner());
+            *woken = false;
+        }
+        let Some(i) = inner.upgrade() else { return };
+        if i.closed.load(Acquire) {
+            return;
+        }
+        let gate = i.router.refresh_gate();
+        if gate.try_begin(Instant::now()) {
+            let ok = match i.fetch_views(&i.router.refresh_candidates()) {
+                Ok(views) => i.router.install_views(views),
+                Err(e) => {
+                    tracing::warn!(error = %e, "topology refresh failed");
+                    false
+                }
+            };
+            gate.end(Instant::now(), ok);
+        }
+    }
+}

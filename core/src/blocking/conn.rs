@@ -1,0 +1,147 @@
+//! A plain blocking connection: the calling thread writes and reads the socket itself.
+
+use std::io::{Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+
+use crate::discovery;
+use crate::error::Error;
+use crate::options::ClientOptions;
+use crate::resp::{Decoder, Value};
+
+/// Why a request got no replies.
+#[derive(Debug, Clone)]
+pub(crate) enum Failure {
+    /// Written, then the connection broke (or the deadline passed) before every reply.
+    Lost(Error),
+    /// The deadline passed while waiting for replies.
+    TimedOut,
+}
+
+pub(crate) struct SyncConn {
+    stream: TcpStream,
+    rbuf: BytesMut,
+    dec: Decoder,
+    read_timeout: Option<Duration>,
+    /// Reads land here first: no zero-filling of the decode buffer per read.
+    scratch: Box<[u8]>,
+    pub(crate) addr: std::sync::Arc<str>,
+}
+
+fn timed_out(what: &str) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::TimedOut, what.to_string())
+}
+
+impl SyncConn {
+    /// Connects (trying every resolved address) and runs the handshake.
+    pub fn connect(addr: std::sync::Arc<str>, opts: &ClientOptions, replica: bool) -> Result<SyncConn, Error> {
+        let deadline = Instant::now() + opts.connect_timeout;
+        let resolved = addr.to_socket_addrs().map_err(|e| Error::io(&addr, e))?;
+        let mut last = timed_out("the address resolved to nothing");
+        let mut stream = None;
+        for sa in resolved {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                last = timed_out("connect timed out");
+                break;
+            }
+            match TcpStream::connect_timeout(&sa, left) {
+                Ok(s) => {
+                    stream = Some(s);
+                    break;
+                }
+                Err(e) => last = e,
+            }
+        }
+        let stream = stream.ok_or_else(|| Error::io(&addr, last))?;
+        stream.set_nodelay(true).map_err(|e| Error::io(&addr, e))?;
+        let mut conn = SyncConn {
+            stream,
+            rbuf: BytesMut::with_capacity(16 * 1024),
+            dec: Decoder::default(),
+            read_timeout: None,
+            scratch: vec![0u8; 32 * 1024].into_boxed_slice(),
+            addr,
+        };
+        let hs = discovery::handshake(opts, replica);
+        if !hs.is_empty() {
+            let mut out = BytesMut::new();
+            for c in &hs {
+                c.write_resp(&mut out);
+            }
+            let replies = conn
+                .roundtrip(&out, hs.len(), deadline)
+                .map_err(|f| match f {
+                    Failure::Lost(e) => e,
+                    Failure::TimedOut => Error::io(&conn.addr, timed_out("handshake timed out")),
+                })?;
+            discovery::check_handshake(&conn.addr, &replies)?;
+        }
+        Ok(conn)
+    }
+
+    /// Writes `payload`; an error means the connection is unusable.
+    pub fn write(&mut self, payload: &[u8]) -> Result<(), Error> {
+        self.stream
+            .write_all(payload)
+            .map_err(|e| Error::io(&self.addr, e))
+    }
+
+    /// Reads `n` replies (out-of-band pushes skipped) before `deadline`.
+    pub fn read(&mut self, n: usize, deadline: Instant) -> Result<Vec<Value>, Failure> {
+        let mut out = Vec::with_capacity(n);
+        while out.len() < n {
+            match self.dec.decode(&mut self.rbuf) {
+                Ok(Some(Value::Push(_))) => continue,
+                Ok(Some(v)) => {
+                    out.push(v);
+                    continue;
+                }
+                Ok(None) => {}
+                Err(error) => {
+                    return Err(Failure::Lost(Error::Protocol {
+                        node: self.addr.to_string(),
+                        error,
+                    }))
+                }
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(Failure::TimedOut);
+            }
+            // Only touch the socket option when the remaining time changed noticeably.
+            let want = Some(left.max(Duration::from_millis(1)));
+            if self.read_timeout.is_none_or(|t| t > left || left - t > Duration::from_millis(50)) {
+                self.stream
+                    .set_read_timeout(want)
+                    .map_err(|e| Failure::Lost(Error::io(&self.addr, e)))?;
+                self.read_timeout = want;
+            }
+            match self.stream.read(&mut self.scratch) {
+                Ok(0) => {
+                    return Err(Failure::Lost(Error::io(
+                        &self.addr,
+                        std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the node closed the connection"),
+                    )));
+                }
+                Ok(k) => self.rbuf.extend_from_slice(&self.scratch[..k]),
+                Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                    if Instant::now() >= deadline {
+                        return Err(Failure::TimedOut);
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(Failure::Lost(Error::io(&self.addr, e))),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Writes then reads `n` replies.
+    pub fn roundtrip(&mut self, payload: &[u8], n: usize, deadline: Instant) -> Result<Vec<Value>, Failure> {
+        self.write(payload).map_err(Failure::Lost)?;
+        self.read(n, deadline)
+    }
+}

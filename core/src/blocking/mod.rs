@@ -1,0 +1,7 @@
+//! The blocking driver: for C, Python's synchronous API and plain threads. The calling
+//! thread does its own I/O on pooled sockets; routing decisions come from [`crate::router`].
+
+mod client;
+mod conn;
+
+pub use client::Client;

@@ -1,0 +1,168 @@
+//! Commands: the value type, where their keys are, and how they route and fan out.
+
+mod cmd;
+mod table;
+
+pub use cmd::{cmd, Cmd, ToArg};
+pub use table::{lookup, Aggregate, CommandInfo, Fanout, KeySpec};
+
+use crate::error::{Error, KeySlot};
+use crate::slot::{key_slot, Slot};
+
+/// Upper-cases a command name into a stack buffer; names longer than 32 bytes are unknown.
+fn upper<'b>(name: &[u8], buf: &'b mut [u8; 32]) -> &'b [u8] {
+    let n = name.len().min(32);
+    for (d, s) in buf.iter_mut().zip(&name[..n]) {
+        *d = s.to_ascii_uppercase();
+    }
+    &buf[..n]
+}
+
+/// What slotwise knows about `cmd` (case-insensitive name, subcommand aware).
+pub fn info_of(cmd: &Cmd) -> CommandInfo {
+    let mut a = [0u8; 32];
+    let mut b = [0u8; 32];
+    let name = upper(cmd.name(), &mut a);
+    let sub = cmd.arg_at(1).map(|s| upper(s, &mut b) as &[u8]);
+    lookup(name, sub)
+}
+
+/// The argv indices of the keys of `cmd` under `spec`, in order.
+pub fn key_indices(cmd: &Cmd, spec: KeySpec) -> impl Iterator<Item = usize> + '_ {
+    let n = cmd.arg_count();
+    let (start, end, step) = match spec {
+        KeySpec::None => (0, 0, 1),
+        KeySpec::Range { first, last, step } => {
+            let last = if last < 0 {
+                n as isize + last
+            } else {
+                last.min(n as isize - 1)
+            };
+            if last < first as isize {
+                (0, 0, 1)
+            } else {
+                (first, last as usize + 1, step.max(1))
+            }
+        }
+        KeySpec::NumKeys { at, fixed } => {
+            let numkeys = cmd
+                .arg_at(at)
+                .and_then(|s| std::str::from_utf8(s).ok())
+                .and_then(|s| s.parse::<usize>().ok())
+                .unwrap_or(0);
+            // Fixed keys (destination) come before `at`, numkeys keys right after it.
+            return KeyIter::Two(1..1 + fixed, at + 1..(at + 1 + numkeys).min(n));
+        }
+        KeySpec::Streams => {
+            let pos = cmd
+                .args()
+                .position(|a| a.eq_ignore_ascii_case(b"STREAMS"))
+                .unwrap_or(n);
+            let rest = n.saturating_sub(pos + 1);
+            (pos + 1, pos + 1 + rest / 2, 1)
+        }
+        KeySpec::FromSub { at } => (at.min(n), (at + 1).min(n), 1),
+    };
+    KeyIter::Step((start..end).step_by(step))
+}
+
+enum KeyIter {
+    Step(std::iter::StepBy<std::ops::Range<usize>>),
+    Two(std::ops::Range<usize>, std::ops::Range<usize>),
+}
+
+impl Iterator for KeyIter {
+    type Item = usize;
+    fn next(&mut self) -> Option<usize> {
+        match self {
+            KeyIter::Step(it) => it.next(),
+            KeyIter::Two(a, b) => a.next().or_else(|| b.next()),
+        }
+    }
+}
+
+/// The one slot all keys of `cmd` hash to (`None` for keyless commands).
+///
+/// # Errors
+///
+/// [`Error::CrossSlot`] naming every key and its slot when they differ.
+pub fn single_slot(cmd: &Cmd, spec: KeySpec, context: &str) -> Result<Option<Slot>, Error> {
+    let mut slot = None;
+    let mut mismatch = false;
+    for i in key_indices(cmd, spec) {
+        let s = key_slot(cmd.arg_at(i).unwrap_or_default());
+        match slot {
+            None => slot = Some(s),
+            Some(prev) if prev != s => mismatch = true,
+            _ => {}
+        }
+    }
+    if mismatch {
+        return Err(cross_slot(
+            context,
+            key_indices(cmd, spec).filter_map(|i| cmd.arg_at(i)),
+        ));
+    }
+    Ok(slot)
+}
+
+/// Builds the CROSSSLOT error for a set of keys.
+pub fn cross_slot<'k>(context: &str, keys: impl Iterator<Item = &'k [u8]>) -> Error {
+    Error::CrossSlot {
+        context: context.to_string(),
+        keys: keys
+            .map(|k| KeySlot {
+                key: String::from_utf8_lossy(k).into_owned(),
+                slot: key_slot(k),
+            })
+            .collect(),
+    }
+}
+
+/// One per-slot piece of a split multi-key command.
+#[derive(Debug, Clone)]
+pub struct SplitPart {
+    /// The slot of every key in the piece.
+    pub slot: Slot,
+    /// The sub-command (same name, only this slot's keys).
+    pub cmd: Cmd,
+    /// For each key in the piece, its index among the original command's keys.
+    pub positions: Vec<usize>,
+}
+
+/// Splits a multi-key command (MGET, MSET, DEL, ...) into one command per slot, keeping
+/// the keys' order inside each piece.
+pub fn split_by_slot(cmd: &Cmd, spec: KeySpec) -> Vec<SplitPart> {
+    let step = match spec {
+        KeySpec::Range { step, .. } => step.max(1),
+        _ => 1,
+    };
+    let mut parts: Vec<SplitPart> = Vec::new();
+    let mut picks: Vec<Vec<usize>> = Vec::new();
+    let mut index_of_slot = std::collections::HashMap::new();
+    for (n, i) in key_indices(cmd, spec).enumerate() {
+        let s = key_slot(cmd.arg_at(i).unwrap_or_default());
+        let idx = match index_of_slot.get(&s) {
+            Some(&idx) => idx,
+            None => {
+                index_of_slot.insert(s, parts.len());
+                parts.push(SplitPart {
+                    slot: s,
+                    cmd: Cmd::new(""),
+                    positions: Vec::new(),
+                });
+                picks.push(Vec::new());
+                parts.len() - 1
+            }
+        };
+        parts[idx].positions.push(n);
+        picks[idx].extend(i..i + step);
+    }
+    for (p, pick) in parts.iter_mut().zip(&picks) {
+        p.cmd = cmd.with_args(1, pick);
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests;

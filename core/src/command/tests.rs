@@ -1,0 +1,147 @@
+use super::*;
+
+fn keys(c: &Cmd) -> Vec<String> {
+    let info = info_of(c);
+    key_indices(c, info.keys)
+        .map(|i| String::from_utf8_lossy(c.arg_at(i).unwrap()).into_owned())
+        .collect()
+}
+
+#[test]
+fn finds_keys_of_common_command_shapes() {
+    assert_eq!(keys(&cmd("get").arg("a")), ["a"]);
+    assert_eq!(
+        keys(&cmd("MSET").arg("a").arg(1).arg("b").arg(2)),
+        ["a", "b"]
+    );
+    assert_eq!(keys(&cmd("BLPOP").arg("a").arg("b").arg(0)), ["a", "b"]);
+    assert_eq!(
+        keys(
+            &cmd("EVAL")
+                .arg("return 1")
+                .arg(2)
+                .arg("k1")
+                .arg("k2")
+                .arg("argv")
+        ),
+        ["k1", "k2"]
+    );
+    assert_eq!(
+        keys(
+            &cmd("ZUNIONSTORE")
+                .arg("dst")
+                .arg(2)
+                .arg("a")
+                .arg("b")
+                .arg("WEIGHTS")
+                .arg(1)
+                .arg(2)
+        ),
+        ["dst", "a", "b"]
+    );
+    assert_eq!(
+        keys(
+            &cmd("XREAD")
+                .arg("COUNT")
+                .arg(2)
+                .arg("STREAMS")
+                .arg("s1")
+                .arg("s2")
+                .arg("0")
+                .arg("0")
+        ),
+        ["s1", "s2"]
+    );
+    assert_eq!(keys(&cmd("OBJECT").arg("ENCODING").arg("k")), ["k"]);
+    assert!(keys(&cmd("PING")).is_empty());
+    assert!(keys(&cmd("DBSIZE")).is_empty());
+}
+
+#[test]
+fn numkeys_larger_than_argv_is_clamped() {
+    assert_eq!(keys(&cmd("EVAL").arg("s").arg(99).arg("k")), ["k"]);
+    assert!(keys(&cmd("EVAL").arg("s").arg("notanumber").arg("k")).is_empty());
+}
+
+#[test]
+fn classifies_fanout_and_readonly() {
+    assert_eq!(
+        info_of(&cmd("mget")).fanout,
+        Fanout::SplitBySlot(Aggregate::Gather)
+    );
+    assert_eq!(
+        info_of(&cmd("DEL")).fanout,
+        Fanout::SplitBySlot(Aggregate::Sum)
+    );
+    assert_eq!(
+        info_of(&cmd("DBSIZE")).fanout,
+        Fanout::AllPrimaries(Aggregate::Sum)
+    );
+    assert_eq!(
+        info_of(&cmd("KEYS").arg("*")).fanout,
+        Fanout::AllPrimaries(Aggregate::Concat)
+    );
+    assert_eq!(
+        info_of(&cmd("script").arg("load").arg("x")).fanout,
+        Fanout::AllNodes(Aggregate::AllOk)
+    );
+    assert_eq!(
+        info_of(&cmd("INFO")).fanout,
+        Fanout::AllNodes(Aggregate::PerNode)
+    );
+    assert!(info_of(&cmd("GET")).readonly);
+    assert!(!info_of(&cmd("SET")).readonly);
+    assert!(!info_of(&cmd("GETEX")).readonly);
+}
+
+#[test]
+fn cross_slot_error_names_keys_slots_and_the_hash_tag_fix() {
+    let c = cmd("RENAME").arg("foo").arg("bar");
+    let err = single_slot(&c, info_of(&c).keys, "RENAME").unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("\"foo\" -> slot 12182"), "{msg}");
+    assert!(msg.contains("\"bar\" -> slot 5061"), "{msg}");
+    assert!(msg.contains("hash tag"), "{msg}");
+    assert_eq!(err.code(), "CROSSSLOT");
+    let same = cmd("RENAME").arg("{u}a").arg("{u}b");
+    assert!(single_slot(&same, info_of(&same).keys, "RENAME")
+        .unwrap()
+        .is_some());
+}
+
+#[test]
+fn splits_mset_by_slot_keeping_pairs_and_positions() {
+    let c = cmd("MSET")
+        .arg("{a}1")
+        .arg("v1")
+        .arg("{b}1")
+        .arg("v2")
+        .arg("{a}2")
+        .arg("v3");
+    let parts = split_by_slot(&c, info_of(&c).keys);
+    assert_eq!(parts.len(), 2);
+    let a = &parts[0];
+    assert_eq!(a.positions, [0, 2]);
+    let args: Vec<&[u8]> = a.cmd.args().collect();
+    assert_eq!(args, [&b"MSET"[..], b"{a}1", b"v1", b"{a}2", b"v3"]);
+    assert_eq!(parts[1].positions, [1]);
+}
+
+#[test]
+fn writes_resp_and_hides_arguments_in_debug() {
+    let c = cmd("AUTH").arg("user").arg("s3cret");
+    let mut out = bytes::BytesMut::new();
+    c.write_resp(&mut out);
+    assert_eq!(
+        &out[..],
+        b"*3\r\n$4\r\nAUTH\r\n$4\r\nuser\r\n$6\r\ns3cret\r\n"
+    );
+    assert!(!format!("{c:?}").contains("s3cret"));
+}
+
+#[test]
+fn numeric_arguments_format_like_redis_expects() {
+    let c = cmd("X").arg(-5i64).arg(1.5f64).arg(f64::INFINITY).arg(7u16);
+    let args: Vec<&[u8]> = c.args().skip(1).collect();
+    assert_eq!(args, [&b"-5"[..], b"1.5", b"+inf", b"7"]);
+}

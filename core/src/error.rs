@@ -1,0 +1,245 @@
+//! The one error type of the crate.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::resp::{ProtocolError, ServerError, ServerErrorKind};
+use crate::slot::Slot;
+
+/// Result alias used throughout slotwise.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// One try of a request: which node and what happened there. Carried by errors that give up
+/// after several tries, so the message can name the nodes tried and what they answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    /// `host:port` of the node tried.
+    pub node: String,
+    /// What it answered (an error reply's text, or the transport failure).
+    pub outcome: String,
+}
+
+/// A key and the slot it hashes to, for CROSSSLOT reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeySlot {
+    /// The key, lossily decoded for display.
+    pub key: String,
+    /// Its slot.
+    pub slot: Slot,
+}
+
+/// Everything that can go wrong, with variants to match on and messages that say what to do.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Error {
+    /// The server answered with an error reply that is the command's own answer
+    /// (`WRONGTYPE`, `ERR ...`), or a routing error that persisted after every retry.
+    Server {
+        /// The error as sent.
+        error: ServerError,
+        /// The node that sent it.
+        node: String,
+    },
+    /// The keys of one command or transaction hash to different slots (detected before
+    /// sending).
+    CrossSlot {
+        /// What was being run (`MULTI/EXEC`, `MGET`...).
+        context: String,
+        /// Every key and its slot.
+        keys: Vec<KeySlot>,
+    },
+    /// The redirect budget was spent.
+    RedirectBudget {
+        /// The slot being chased.
+        slot: Option<Slot>,
+        /// Every try.
+        attempts: Vec<Attempt>,
+    },
+    /// The request deadline passed.
+    Timeout {
+        /// The slot, for keyed commands.
+        slot: Option<Slot>,
+        /// The deadline that was spent.
+        after: Duration,
+        /// Every try before the deadline.
+        attempts: Vec<Attempt>,
+    },
+    /// Connecting to, writing to or reading from a node failed.
+    Io {
+        /// `host:port`.
+        node: String,
+        /// The OS error.
+        source: Arc<std::io::Error>,
+    },
+    /// The node sent bytes that are not valid RESP (the connection was dropped).
+    Protocol {
+        /// `host:port`.
+        node: String,
+        /// What was wrong, and where.
+        error: ProtocolError,
+    },
+    /// The node refused the credentials (or demanded some that were not given).
+    Auth {
+        /// `host:port`.
+        node: String,
+        /// The server's text (never contains the password).
+        message: String,
+    },
+    /// No seed could be used to discover the cluster.
+    NoSeedReachable {
+        /// Each seed and why it failed.
+        attempts: Vec<Attempt>,
+    },
+    /// A seed answered, but it runs with `cluster-enabled no`.
+    ClusterSupportDisabled {
+        /// The seed.
+        node: String,
+    },
+    /// A reply could not be converted to the requested Rust type.
+    Type {
+        /// The Rust type asked for.
+        expected: &'static str,
+        /// The RESP type received.
+        got: &'static str,
+    },
+    /// Invalid options or arguments.
+    Config(String),
+    /// The client was closed.
+    Closed,
+}
+
+impl Error {
+    /// The classified server error kind, when this is a server reply.
+    pub fn server_kind(&self) -> Option<&ServerErrorKind> {
+        match self {
+            Error::Server { error, .. } => Some(&error.kind),
+            _ => None,
+        }
+    }
+
+    /// A stable machine-readable code (`CROSSSLOT`, `TIMEOUT`, `MOVED`, `ERR` ...), used by
+    /// the bindings for their error classes.
+    pub fn code(&self) -> &str {
+        match self {
+            Error::Server { error, .. } => match error.kind {
+                ServerErrorKind::ClusterDown(_) => "CLUSTERDOWN",
+                ServerErrorKind::Auth => "NOAUTH",
+                _ => error.code(),
+            },
+            Error::CrossSlot { .. } => "CROSSSLOT",
+            Error::RedirectBudget { .. } => "REDIRECT_BUDGET",
+            Error::Timeout { .. } => "TIMEOUT",
+            Error::Io { .. } => "CONNECTION",
+            Error::Protocol { .. } => "PROTOCOL",
+            Error::Auth { .. } => "NOAUTH",
+            Error::NoSeedReachable { .. } => "CONNECTION",
+            Error::ClusterSupportDisabled { .. } => "CLUSTER_DISABLED",
+            Error::Type { .. } => "TYPE",
+            Error::Config(_) => "CONFIG",
+            Error::Closed => "CLOSED",
+        }
+    }
+
+    /// True when the cause may be transient (a later retry may succeed).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Error::Io { .. } | Error::Timeout { .. } | Error::RedirectBudget { .. }
+        ) || matches!(
+            self.server_kind(),
+            Some(
+                ServerErrorKind::TryAgain
+                    | ServerErrorKind::ClusterDown(_)
+                    | ServerErrorKind::Loading
+                    | ServerErrorKind::MasterDown
+            )
+        )
+    }
+
+    pub(crate) fn io(node: &str, e: std::io::Error) -> Error {
+        Error::Io {
+            node: node.to_string(),
+            source: Arc::new(e),
+        }
+    }
+}
+
+fn write_attempts(f: &mut fmt::Formatter<'_>, attempts: &[Attempt]) -> fmt::Result {
+    for (i, a) in attempts.iter().enumerate() {
+        let sep = if i == 0 { "; tried: " } else { ", " };
+        write!(f, "{sep}{} ({})", a.node, a.outcome)?;
+    }
+    Ok(())
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Server { error, node } => write!(f, "{error} (from {node})"),
+            Error::CrossSlot { context, keys } => {
+                write!(f, "CROSSSLOT: the keys of {context} hash to different slots:")?;
+                for k in keys {
+                    write!(f, " {:?} -> slot {}", k.key, k.slot)?;
+                }
+                f.write_str(
+                    ". Keys must share one slot here; give them a common hash tag, e.g. \
+                     \"{user42}:name\" and \"{user42}:email\" both hash only \"user42\"",
+                )
+            }
+            Error::RedirectBudget { slot, attempts } => {
+                write!(f, "gave up after {} redirects", attempts.len())?;
+                if let Some(s) = slot {
+                    write!(f, " for slot {s}")?;
+                }
+                write_attempts(f, attempts)?;
+                f.write_str("; the cluster is probably resharding in a loop or misconfigured (check CLUSTER SHARDS on each node), or raise the redirect budget")
+            }
+            Error::Timeout {
+                slot,
+                after,
+                attempts,
+            } => {
+                write!(f, "request timed out after {after:?}")?;
+                if let Some(s) = slot {
+                    write!(f, " (slot {s})")?;
+                }
+                write_attempts(f, attempts)?;
+                f.write_str("; the node may be overloaded, paused or failing over: raise the request timeout if the command is slow")
+            }
+            Error::Io { node, source } => write!(
+                f,
+                "connection to {node} failed: {source}; check that the node is up and the address is reachable from this host (for NAT/Docker, set an address map)"
+            ),
+            Error::Protocol { node, error } => write!(f, "{error} (node {node})"),
+            Error::Auth { node, message } => write!(
+                f,
+                "authentication failed on {node}: {message}; check the username and password in the client options"
+            ),
+            Error::NoSeedReachable { attempts } => {
+                f.write_str("could not discover the cluster from any seed")?;
+                write_attempts(f, attempts)?;
+                f.write_str("; check the seed addresses and that the nodes are running")
+            }
+            Error::ClusterSupportDisabled { node } => write!(
+                f,
+                "{node} is not a cluster node (cluster support is disabled there: cluster-enabled no); point the client at a Redis Cluster node, or use a standalone client for it"
+            ),
+            Error::Type { expected, got } => {
+                write!(f, "cannot convert the {got} reply to {expected}")
+            }
+            Error::Config(msg) => write!(f, "invalid configuration: {msg}"),
+            Error::Closed => f.write_str("the client is closed"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(&**source),
+            Error::Protocol { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}

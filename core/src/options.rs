@@ -1,0 +1,201 @@
+//! Client options, shared by the async and blocking clients and every binding.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::topology::AddressMap;
+
+/// Where reads may be served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReadPolicy {
+    /// Every command goes to the slot's primary (default; always reads your writes).
+    #[default]
+    Primary,
+    /// Read-only commands go to a healthy replica when the shard has one, else the primary.
+    PreferReplica,
+    /// Read-only commands rotate over the shard's healthy replicas and its primary.
+    RoundRobin,
+}
+
+/// Username and password for AUTH / HELLO. Never printed: `Debug` shows only the username.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// ACL user; `None` authenticates the `default` user with a password only.
+    pub username: Option<String>,
+    /// The password.
+    pub password: String,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+/// TLS settings (rustls). Verification is on unless explicitly disabled.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlsOptions {
+    /// PEM file with the CA certificates to trust instead of the built-in roots.
+    pub ca_file: Option<PathBuf>,
+    /// Skip certificate verification (testing only).
+    pub insecure_skip_verify: bool,
+}
+
+/// The RESP protocol version spoken after connecting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Protocol {
+    /// RESP2 (works with every server).
+    #[default]
+    Resp2,
+    /// RESP3 via `HELLO 3` (maps, sets, doubles, pushes).
+    Resp3,
+}
+
+/// Every tunable of a client, with sensible defaults.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use slotwise::{ClientOptions, ReadPolicy};
+/// let opts = ClientOptions::new(["127.0.0.1:7000", "127.0.0.1:7001"])
+///     .request_timeout(Duration::from_secs(2))
+///     .read_policy(ReadPolicy::PreferReplica)
+///     .password("secret");
+/// assert!(!format!("{opts:?}").contains("secret"));
+/// ```
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Seed nodes (`host:port`); any may be down.
+    pub seeds: Vec<String>,
+    /// Time to establish one TCP (and TLS) connection plus handshake.
+    pub connect_timeout: Duration,
+    /// Deadline for one request, including every redirect and retry.
+    pub request_timeout: Duration,
+    /// Redirects (MOVED/ASK) one request may follow.
+    pub max_redirects: u32,
+    /// Retries (TRYAGAIN, CLUSTERDOWN, LOADING, connection errors) one request may make.
+    pub max_retries: u32,
+    /// First retry delay; doubles per retry, with jitter.
+    pub retry_base_delay: Duration,
+    /// Largest retry delay.
+    pub retry_max_delay: Duration,
+    /// Background topology refresh period (also refreshes on MOVED and failures).
+    pub refresh_interval: Duration,
+    /// Least time between two topology refreshes (storms of MOVED cause one refresh).
+    pub min_refresh_interval: Duration,
+    /// Where reads go.
+    pub read_policy: ReadPolicy,
+    /// Announced-to-reachable address translation.
+    pub address_map: AddressMap,
+    /// AUTH / ACL credentials, sent on every connection.
+    pub credentials: Option<Credentials>,
+    /// TLS; `None` for plain TCP.
+    pub tls: Option<TlsOptions>,
+    /// RESP2 or RESP3.
+    pub protocol: Protocol,
+}
+
+impl ClientOptions {
+    /// Options with defaults and the given seeds.
+    pub fn new<I, S>(seeds: I) -> ClientOptions
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        ClientOptions {
+            seeds: seeds.into_iter().map(Into::into).collect(),
+            connect_timeout: Duration::from_secs(2),
+            request_timeout: Duration::from_secs(5),
+            max_redirects: 16,
+            max_retries: 32,
+            retry_base_delay: Duration::from_millis(10),
+            retry_max_delay: Duration::from_millis(500),
+            refresh_interval: Duration::from_secs(30),
+            min_refresh_interval: Duration::from_millis(100),
+            read_policy: ReadPolicy::Primary,
+            address_map: AddressMap::Identity,
+            credentials: None,
+            tls: None,
+            protocol: Protocol::Resp2,
+        }
+    }
+
+    /// Sets the connect timeout.
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.connect_timeout = d;
+        self
+    }
+
+    /// Sets the per-request deadline.
+    pub fn request_timeout(mut self, d: Duration) -> Self {
+        self.request_timeout = d;
+        self
+    }
+
+    /// Sets the redirect budget.
+    pub fn max_redirects(mut self, n: u32) -> Self {
+        self.max_redirects = n;
+        self
+    }
+
+    /// Sets the retry budget and backoff bounds.
+    pub fn retries(mut self, max: u32, base: Duration, cap: Duration) -> Self {
+        self.max_retries = max;
+        self.retry_base_delay = base;
+        self.retry_max_delay = cap;
+        self
+    }
+
+    /// Sets the periodic refresh interval.
+    pub fn refresh_interval(mut self, d: Duration) -> Self {
+        self.refresh_interval = d;
+        self
+    }
+
+    /// Sets the read policy.
+    pub fn read_policy(mut self, p: ReadPolicy) -> Self {
+        self.read_policy = p;
+        self
+    }
+
+    /// Sets the address map.
+    pub fn address_map(mut self, m: AddressMap) -> Self {
+        self.address_map = m;
+        self
+    }
+
+    /// Authenticates the default user with a password.
+    pub fn password(mut self, password: impl Into<String>) -> Self {
+        self.credentials = Some(Credentials {
+            username: None,
+            password: password.into(),
+        });
+        self
+    }
+
+    /// Authenticates an ACL user.
+    pub fn user(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
+        self.credentials = Some(Credentials {
+            username: Some(username.into()),
+            password: password.into(),
+        });
+        self
+    }
+
+    /// Enables TLS.
+    pub fn tls(mut self, tls: TlsOptions) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// Chooses RESP2 or RESP3.
+    pub fn protocol(mut self, p: Protocol) -> Self {
+        self.protocol = p;
+        self
+    }
+}

@@ -1,0 +1,461 @@
+//! Running a request as rounds of per-node batches, without doing any I/O.
+//!
+//! A [`Plan`] holds the caller's commands (one, or a pipeline), splits multi-key and fan-out
+//! commands into sub-requests, and on each round hands the driver one [`Batch`] per node.
+//! The driver writes each batch once, feeds every reply back with [`Plan::on_reply`], and
+//! repeats until [`Plan::is_done`]. Redirects and retries are per sub-request, so one
+//! command's trouble never costs the others their replies.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::command::{self, Aggregate, Cmd, Fanout};
+use crate::error::Error;
+use crate::resp::{ServerError, ServerErrorKind, Value};
+
+use super::aggregate::combine;
+use super::decide::{Action, Outcome, RequestState};
+use super::{Router, Target};
+
+/// How an item's sub-results become its result.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Combine {
+    Single,
+    Split(Aggregate, usize),
+    Fanout(Aggregate),
+    Transaction,
+}
+
+#[derive(Debug)]
+struct Item {
+    combine: Combine,
+    first: usize,
+    count: usize,
+    preset: Option<Result<Value, Error>>,
+}
+
+#[derive(Debug)]
+enum Hop {
+    Route,
+    At(Arc<str>, bool),
+    Wait(Instant),
+    InFlight,
+    Done,
+}
+
+#[derive(Debug)]
+struct Sub {
+    cmds: Vec<Cmd>,
+    positions: Vec<usize>,
+    target: Target,
+    readonly: bool,
+    state: RequestState,
+    hop: Hop,
+    result: Option<Result<Value, Error>>,
+}
+
+/// One node's share of a round: which sub-requests to send there, and whether each must be
+/// preceded by `ASKING` (written together, and the command only if `ASKING` succeeds).
+#[derive(Debug)]
+pub struct Batch {
+    /// Node `host:port`.
+    pub addr: Arc<str>,
+    /// `(sub-request id, asking)` in send order.
+    pub entries: Vec<(usize, bool)>,
+}
+
+/// A request in progress. See the module docs.
+#[derive(Debug)]
+pub struct Plan {
+    items: Vec<Item>,
+    subs: Vec<Sub>,
+    open: usize,
+    reconnect: Vec<Arc<str>>,
+}
+
+impl Plan {
+    /// A plan for one command or a non-transactional pipeline of commands.
+    pub fn new(router: &Router, cmds: impl IntoIterator<Item = Cmd>, now: Instant) -> Plan {
+        let mut plan = Plan {
+            items: Vec::new(),
+            subs: Vec::new(),
+            open: 0,
+            reconnect: Vec::new(),
+        };
+        for c in cmds {
+            plan.add(router, c, now);
+        }
+        plan
+    }
+
+    /// A plan for `MULTI`, `cmds`, `EXEC` on one node, atomically. Every key of every
+    /// command must hash to one slot: otherwise the plan fails before anything is sent.
+    pub fn transaction(router: &Router, cmds: Vec<Cmd>, now: Instant) -> Plan {
+        let mut plan = Plan {
+            items: Vec::new(),
+            subs: Vec::new(),
+            open: 0,
+            reconnect: Vec::new(),
+        };
+        let mut keys: Vec<&[u8]> = Vec::new();
+        for c in &cmds {
+            let info = command::info_of(c);
+            keys.extend(command::key_indices(c, info.keys).filter_map(|i| c.arg_at(i)));
+        }
+        let slots: std::collections::BTreeSet<_> =
+            keys.iter().map(|k| crate::slot::key_slot(k)).collect();
+        if slots.len() > 1 {
+            let err = command::cross_slot("the transaction (MULTI/EXEC)", keys.into_iter());
+            plan.preset(Err(err));
+            return plan;
+        }
+        let slot = slots.into_iter().next();
+        let mut all = Vec::with_capacity(cmds.len() + 2);
+        all.push(Cmd::new("MULTI"));
+        all.extend(cmds);
+        all.push(Cmd::new("EXEC"));
+        let target = slot.map_or(Target::Any, |slot| Target::Slot {
+            slot,
+            readonly: false,
+        });
+        let first = plan.subs.len();
+        plan.push_sub(router, all, Vec::new(), target, false, now);
+        plan.items.push(Item {
+            combine: Combine::Transaction,
+            first,
+            count: 1,
+            preset: None,
+        });
+        plan
+    }
+
+    fn preset(&mut self, r: Result<Value, Error>) {
+        self.items.push(Item {
+            combine: Combine::Single,
+            first: self.subs.len(),
+            count: 0,
+            preset: Some(r),
+        });
+    }
+
+    fn push_sub(
+        &mut self,
+        router: &Router,
+        cmds: Vec<Cmd>,
+        positions: Vec<usize>,
+        target: Target,
+        readonly: bool,
+        now: Instant,
+    ) {
+        let slot = match &target {
+            Target::Slot { slot, .. } => Some(*slot),
+            _ => None,
+        };
+        self.subs.push(Sub {
+            cmds,
+            positions,
+            target,
+            readonly,
+            state: router.new_request(slot, now),
+            hop: Hop::Route,
+            result: None,
+        });
+        self.open += 1;
+    }
+
+    fn add(&mut self, router: &Router, cmd: Cmd, now: Instant) {
+        if cmd.arg_count() == 0 || cmd.name().is_empty() {
+            self.preset(Err(Error::Config(
+                "empty command: give at least a name".into(),
+            )));
+            return;
+        }
+        let info = command::info_of(&cmd);
+        let first = self.subs.len();
+        let combine = match info.fanout {
+            Fanout::SplitBySlot(agg) => {
+                let parts = command::split_by_slot(&cmd, info.keys);
+                if parts.len() <= 1 {
+                    let slot = parts.first().map(|p| p.slot);
+                    let target = slot.map_or(Target::Any, |slot| Target::Slot {
+                        slot,
+                        readonly: info.readonly,
+                    });
+                    self.push_sub(router, vec![cmd], Vec::new(), target, info.readonly, now);
+                    Combine::Single
+                } else {
+                    let nkeys = parts.iter().map(|p| p.positions.len()).sum();
+                    for p in parts {
+                        let target = Target::Slot {
+                            slot: p.slot,
+                            readonly: info.readonly,
+                        };
+                        self.push_sub(router, vec![p.cmd], p.positions, target, info.readonly, now);
+                    }
+                    Combine::Split(agg, nkeys)
+                }
+            }
+            Fanout::AllPrimaries(agg) | Fanout::AllNodes(agg) => {
+                let topo = router.topology();
+                let nodes: Vec<Arc<str>> = match info.fanout {
+                    Fanout::AllPrimaries(_) => topo.primaries().cloned().collect(),
+                    _ => topo.all_nodes().cloned().collect(),
+                };
+                if nodes.is_empty() {
+                    self.push_sub(
+                        router,
+                        vec![cmd],
+                        Vec::new(),
+                        Target::Any,
+                        info.readonly,
+                        now,
+                    );
+                    Combine::Single
+                } else {
+                    for n in nodes {
+                        self.push_sub(
+                            router,
+                            vec![cmd.clone()],
+                            Vec::new(),
+                            Target::Node(n),
+                            info.readonly,
+                            now,
+                        );
+                    }
+                    Combine::Fanout(agg)
+                }
+            }
+            Fanout::Single => {
+                match command::single_slot(&cmd, info.keys, &String::from_utf8_lossy(cmd.name())) {
+                    Err(e) => {
+                        self.preset(Err(e));
+                        return;
+                    }
+                    Ok(slot) => {
+                        let target = slot.map_or(Target::Any, |slot| Target::Slot {
+                            slot,
+                            readonly: info.readonly,
+                        });
+                        self.push_sub(router, vec![cmd], Vec::new(), target, info.readonly, now);
+                        Combine::Single
+                    }
+                }
+            }
+        };
+        self.items.push(Item {
+            combine,
+            first,
+            count: self.subs.len() - first,
+            preset: None,
+        });
+    }
+
+    /// True when every sub-request has its result.
+    pub fn is_done(&self) -> bool {
+        self.open == 0
+    }
+
+    /// The commands to write for sub-request `sub` (several for a transaction).
+    pub fn commands(&self, sub: usize) -> &[Cmd] {
+        &self.subs[sub].cmds
+    }
+
+    /// Writes the commands of sub-request `sub` to `out`; returns how many replies they get.
+    pub fn encode(&self, sub: usize, out: &mut bytes::BytesMut) -> usize {
+        let cmds = &self.subs[sub].cmds;
+        for c in cmds {
+            c.write_resp(out);
+        }
+        cmds.len()
+    }
+
+    /// Feeds back the replies to sub-requests `subs`, written in that order with
+    /// [`Plan::encode`]. Missing replies count as a lost connection.
+    pub fn on_replies(&mut self, router: &Router, addr: &str, subs: &[usize], replies: Vec<Value>, now: Instant) {
+        let mut it = replies.into_iter();
+        for &sub in subs {
+            let n = self.subs[sub].cmds.len();
+            let outcome = if n == 1 {
+                it.next().map(Outcome::Reply)
+            } else {
+                let chunk: Vec<Value> = it.by_ref().take(n).collect();
+                (chunk.len() == n).then_some(Outcome::Reply(Value::Array(chunk)))
+            };
+            let outcome = outcome.unwrap_or_else(|| {
+                Outcome::Lost(Error::io(addr, std::io::Error::new(std::io::ErrorKind::InvalidData, "fewer replies than commands")))
+            });
+            self.on_reply(router, addr, sub, outcome, now);
+        }
+    }
+
+    /// Feeds back one failure for every sub-request in `subs`.
+    pub fn on_failure(&mut self, router: &Router, addr: &str, subs: &[usize], failure: impl Fn() -> Outcome, now: Instant) {
+        for &sub in subs {
+            self.on_reply(router, addr, sub, failure(), now);
+        }
+    }
+
+    /// The latest deadline of the open sub-requests.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.subs
+            .iter()
+            .filter(|s| s.result.is_none())
+            .map(|s| s.state.deadline)
+            .max()
+    }
+
+    /// When a delayed retry becomes due, if nothing is ready before then.
+    pub fn next_wake(&self) -> Option<Instant> {
+        self.subs
+            .iter()
+            .filter_map(|s| match s.hop {
+                Hop::Wait(t) => Some(t),
+                _ => None,
+            })
+            .min()
+    }
+
+    /// The batches to send now, one per node. Sub-requests with no route get their retry
+    /// scheduled here (and a refresh requested).
+    pub fn ready(&mut self, router: &Router, now: Instant) -> Vec<Batch> {
+        let mut batches: Vec<Batch> = Vec::new();
+        for i in 0..self.subs.len() {
+            let sub = &mut self.subs[i];
+            let (addr, asking) = match &sub.hop {
+                Hop::Wait(t) if *t > now => continue,
+                Hop::Route | Hop::Wait(_) => match router.node_for(&sub.target) {
+                    Some(a) => (a, false),
+                    None => {
+                        let action =
+                            router.decide(&mut sub.state, "-", Outcome::NoRoute, sub.readonly, now);
+                        self.apply(i, action, now);
+                        continue;
+                    }
+                },
+                Hop::At(a, asking) => (a.clone(), *asking),
+                Hop::InFlight | Hop::Done => continue,
+            };
+            sub.hop = Hop::InFlight;
+            match batches.iter_mut().find(|b| b.addr == addr) {
+                Some(b) => b.entries.push((i, asking)),
+                None => batches.push(Batch {
+                    addr,
+                    entries: vec![(i, asking)],
+                }),
+            }
+        }
+        batches
+    }
+
+    /// Feeds back what `addr` answered for sub-request `sub`. For a transaction the
+    /// outcome is `Reply(Array(replies of MULTI, each command, EXEC))`.
+    pub fn on_reply(
+        &mut self,
+        router: &Router,
+        addr: &str,
+        sub: usize,
+        outcome: Outcome,
+        now: Instant,
+    ) {
+        let s = &mut self.subs[sub];
+        let outcome = if s.cmds.len() > 1 {
+            transaction_outcome(outcome)
+        } else {
+            outcome
+        };
+        let mut action = router.decide(&mut s.state, addr, outcome, s.readonly, now);
+        if let Action::Retry {
+            reconnect: true, ..
+        } = action
+        {
+            if !self.reconnect.iter().any(|a| &**a == addr) {
+                self.reconnect.push(addr.into());
+            }
+        }
+        if s.cmds.len() > 1 {
+            if let Action::Redirect { asking: true, .. } = action {
+                // A transaction cannot be ASKING-guarded command by command: wait for the
+                // migration of the slot to finish instead.
+                action = Action::Retry {
+                    delay: router.backoff(s.state.retries),
+                    reconnect: false,
+                };
+            }
+        }
+        self.apply(sub, action, now);
+    }
+
+    fn apply(&mut self, sub: usize, action: Action, now: Instant) {
+        let s = &mut self.subs[sub];
+        match action {
+            Action::Done(r) => {
+                s.result = Some(r);
+                s.hop = Hop::Done;
+                self.open -= 1;
+            }
+            Action::Redirect { addr, asking } => s.hop = Hop::At(addr, asking),
+            Action::Retry { delay, .. } => s.hop = Hop::Wait(now + delay),
+        }
+    }
+
+    /// Nodes whose connection must be dropped before the next round (a MOVED that pointed
+    /// back at the node that sent it).
+    pub fn take_reconnects(&mut self) -> Vec<Arc<str>> {
+        std::mem::take(&mut self.reconnect)
+    }
+
+    /// Ends the plan early: every open sub-request fails with `err`.
+    pub fn finish_with(mut self, err: Error) -> Vec<Result<Value, Error>> {
+        for s in &mut self.subs {
+            if s.result.is_none() {
+                s.result = Some(Err(err.clone()));
+            }
+        }
+        self.open = 0;
+        self.finish()
+    }
+
+    /// The per-item results, in the caller's order.
+    pub fn finish(mut self) -> Vec<Result<Value, Error>> {
+        let mut out = Vec::with_capacity(self.items.len());
+        for item in &mut self.items {
+            if let Some(r) = item.preset.take() {
+                out.push(r);
+                continue;
+            }
+            let subs = &mut self.subs[item.first..item.first + item.count];
+            let parts: Vec<(Arc<str>, Vec<usize>, Result<Value, Error>)> = subs
+                .iter_mut()
+                .map(|s| {
+                    let node = match &s.target {
+                        Target::Node(n) => n.clone(),
+                        _ => Arc::from(""),
+                    };
+                    let r = s.result.take().unwrap_or(Err(Error::Closed));
+                    (node, std::mem::take(&mut s.positions), r)
+                })
+                .collect();
+            out.push(combine(item.combine, parts));
+        }
+        out
+    }
+}
+
+/// Finds the routing error among a transaction's replies, or the EXEC reply.
+fn transaction_outcome(outcome: Outcome) -> Outcome {
+    let Outcome::Reply(Value::Array(mut replies)) = outcome else {
+        return outcome;
+    };
+    let routing = replies.iter().position(|r| {
+        r.as_error().is_some_and(|t| {
+            !matches!(
+                ServerError::parse(t).kind,
+                ServerErrorKind::Other | ServerErrorKind::CrossSlot
+            )
+        })
+    });
+    match routing {
+        Some(i) => Outcome::Reply(replies.swap_remove(i)),
+        None => Outcome::Reply(replies.pop().unwrap_or(Value::Nil)),
+    }
+}
