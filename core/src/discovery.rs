@@ -129,7 +129,8 @@ pub fn topology_reply(
         error: ServerError::parse(format!("ERR unusable topology reply: {msg}").as_bytes()),
         node: node.to_string(),
     })?;
-    if topo.shards().is_empty() {
+    // A fresh node knows itself as a slot-less master: that view routes nothing.
+    if topo.assigned_slots() == 0 {
         return Err(Error::Server {
             error: ServerError::parse(b"CLUSTERDOWN the node reports no shards with slots yet"),
             node: node.to_string(),
@@ -185,5 +186,294 @@ impl ViewCollector {
             }));
         }
         Ok(self.views)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+
+    use super::*;
+    use crate::options::Protocol;
+
+    fn argv(c: &Cmd) -> Vec<String> {
+        c.args()
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect()
+    }
+
+    fn all(cmds: &[Cmd]) -> Vec<Vec<String>> {
+        cmds.iter().map(argv).collect()
+    }
+
+    fn err(text: &str) -> Value {
+        Value::Error(Bytes::copy_from_slice(text.as_bytes()))
+    }
+
+    fn b(s: &str) -> Value {
+        Value::Bulk(Bytes::copy_from_slice(s.as_bytes()))
+    }
+
+    fn opts() -> ClientOptions {
+        ClientOptions::new(["127.0.0.1:7000"])
+    }
+
+    #[test]
+    fn resp2_without_credentials_sends_nothing_to_a_primary() {
+        assert!(handshake(&opts(), false).is_empty());
+        assert_eq!(all(&handshake(&opts(), true)), [["READONLY"]]);
+    }
+
+    #[test]
+    fn resp2_with_a_password_sends_auth_password() {
+        let o = opts().password("s3cret");
+        assert_eq!(all(&handshake(&o, false)), [vec!["AUTH", "s3cret"]]);
+        assert_eq!(
+            all(&handshake(&o, true)),
+            [vec!["AUTH", "s3cret"], vec!["READONLY"]]
+        );
+    }
+
+    #[test]
+    fn resp2_with_an_acl_user_sends_auth_user_password() {
+        let o = opts().user("app", "s3cret");
+        assert_eq!(all(&handshake(&o, false)), [vec!["AUTH", "app", "s3cret"]]);
+    }
+
+    #[test]
+    fn resp3_sends_hello_with_auth_and_the_default_user_for_a_bare_password() {
+        let o = opts().protocol(Protocol::Resp3);
+        assert_eq!(all(&handshake(&o, false)), [vec!["HELLO", "3"]]);
+        let o = opts().protocol(Protocol::Resp3).password("pw");
+        assert_eq!(
+            all(&handshake(&o, false)),
+            [vec!["HELLO", "3", "AUTH", "default", "pw"]]
+        );
+        let o = opts().protocol(Protocol::Resp3).user("app", "pw");
+        assert_eq!(
+            all(&handshake(&o, true)),
+            [vec!["HELLO", "3", "AUTH", "app", "pw"], vec!["READONLY"]]
+        );
+    }
+
+    #[test]
+    fn handshake_commands_never_show_the_password_in_debug_output() {
+        let o = opts().user("app", "s3cret");
+        for c in handshake(&o, true) {
+            assert!(!format!("{c:?}").contains("s3cret"));
+        }
+    }
+
+    #[test]
+    fn check_handshake_accepts_ok_and_hello_maps() {
+        let hello = Value::Map(vec![(b("server"), b("redis")), (b("proto"), Value::Int(3))]);
+        assert!(check_handshake("n:1", &[]).is_ok());
+        assert!(check_handshake("n:1", &[Value::Simple(Bytes::from_static(b"OK")), hello]).is_ok());
+    }
+
+    #[test]
+    fn check_handshake_maps_wrongpass_to_an_auth_error_without_the_password() {
+        let e = check_handshake(
+            "127.0.0.1:7000",
+            &[err(
+                "WRONGPASS invalid username-password pair or user is disabled.",
+            )],
+        )
+        .unwrap_err();
+        match &e {
+            Error::Auth { node, message } => {
+                assert_eq!(node, "127.0.0.1:7000");
+                assert!(message.starts_with("WRONGPASS"));
+            }
+            other => panic!("{other:?}"),
+        }
+        let msg = e.to_string();
+        assert!(msg.contains("127.0.0.1:7000"), "{msg}");
+        assert!(!msg.contains("s3cret"), "{msg}");
+        assert_eq!(e.code(), "NOAUTH");
+    }
+
+    #[test]
+    fn check_handshake_maps_noauth_noperm_and_auth_complaints_to_auth_errors() {
+        for text in [
+            "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
+            "NOPERM User app has no permissions to run the 'readonly' command",
+            "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
+        ] {
+            let e = check_handshake("n:1", &[err(text)]).unwrap_err();
+            assert!(matches!(e, Error::Auth { .. }), "{text}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn check_handshake_reports_the_first_error_reply() {
+        let e = check_handshake(
+            "n:1",
+            &[
+                Value::Simple(Bytes::from_static(b"OK")),
+                err("ERR This instance has cluster support disabled"),
+                err("ERR second"),
+            ],
+        )
+        .unwrap_err();
+        match e {
+            Error::Server { error, node } => {
+                assert_eq!(node, "n:1");
+                assert_eq!(error.text, "ERR This instance has cluster support disabled");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn topology_queries() {
+        assert_eq!(argv(&shards_query()), ["CLUSTER", "SHARDS"]);
+        assert_eq!(argv(&slots_query()), ["CLUSTER", "SLOTS"]);
+    }
+
+    fn router() -> Router {
+        Router::new(opts())
+    }
+
+    #[test]
+    fn a_standalone_server_is_cluster_support_disabled() {
+        let r = router();
+        for shards in [true, false] {
+            let e = topology_reply(
+                &r,
+                "127.0.0.1:6379",
+                err("ERR This instance has cluster support disabled"),
+                shards,
+            )
+            .unwrap_err();
+            assert!(
+                matches!(e, Error::ClusterSupportDisabled { ref node } if node == "127.0.0.1:6379"),
+                "{e:?}"
+            );
+            assert_eq!(e.code(), "CLUSTER_DISABLED");
+        }
+    }
+
+    #[test]
+    fn an_old_server_without_cluster_shards_falls_back_to_slots() {
+        let r = router();
+        for text in [
+            "ERR unknown subcommand 'SHARDS'. Try CLUSTER HELP.",
+            "ERR Unknown subcommand or wrong number of arguments for 'SHARDS'. Try CLUSTER HELP.",
+        ] {
+            assert!(
+                matches!(
+                    topology_reply(&r, "n:1", err(text), true),
+                    Ok(TopologyReply::TrySlots)
+                ),
+                "{text}"
+            );
+        }
+        // The fallback itself failing that way is an error, not a loop.
+        let e =
+            topology_reply(&r, "n:1", err("ERR unknown subcommand 'SLOTS'."), false).unwrap_err();
+        assert!(matches!(e, Error::Server { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn topology_query_refused_for_credentials_is_an_auth_error() {
+        let r = router();
+        let e =
+            topology_reply(&r, "n:1", err("NOAUTH Authentication required."), true).unwrap_err();
+        assert!(matches!(e, Error::Auth { .. }), "{e:?}");
+        let e = topology_reply(
+            &r,
+            "n:1",
+            err("NOPERM this user has no permissions to run the 'cluster|shards' command"),
+            true,
+        )
+        .unwrap_err();
+        assert!(matches!(e, Error::Auth { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn other_topology_errors_are_server_errors() {
+        let r = router();
+        let e = topology_reply(&r, "n:1", err("LOADING Redis is loading"), true).unwrap_err();
+        assert_eq!(e.code(), "LOADING");
+    }
+
+    fn slots_reply(host: Value) -> Value {
+        Value::Array(vec![Value::Array(vec![
+            Value::Int(0),
+            Value::Int(16383),
+            Value::Array(vec![host, Value::Int(7000), b("id")]),
+        ])])
+    }
+
+    #[test]
+    fn a_slots_reply_becomes_a_view_resolving_hosts_against_the_answering_node() {
+        let r = router();
+        let view = match topology_reply(&r, "10.0.0.7:7000", slots_reply(b("")), false) {
+            Ok(TopologyReply::View(t)) => t,
+            other => panic!("{other:?}"),
+        };
+        let p = view.primary_of(crate::slot::Slot::new(0).unwrap()).unwrap();
+        assert_eq!(&**p, "10.0.0.7:7000");
+    }
+
+    #[test]
+    fn a_shards_reply_with_attributes_and_the_address_map_becomes_a_view() {
+        let map = crate::topology::AddressMap::table([("172.17.0.2:6379", "127.0.0.1:7000")]);
+        let r = Router::new(opts().address_map(map));
+        let node = Value::Map(vec![
+            (b("port"), Value::Int(6379)),
+            (b("ip"), b("172.17.0.2")),
+            (b("role"), b("master")),
+        ]);
+        let shard = Value::Map(vec![
+            (
+                b("slots"),
+                Value::Array(vec![Value::Int(0), Value::Int(16383)]),
+            ),
+            (b("nodes"), Value::Array(vec![node])),
+        ]);
+        let reply = Value::Attribute {
+            attrs: vec![(b("k"), b("v"))],
+            data: Box::new(Value::Array(vec![shard])),
+        };
+        let view = match topology_reply(&r, "172.17.0.2:6379", reply, true) {
+            Ok(TopologyReply::View(t)) => t,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(&*view.shards()[0].primary.addr, "127.0.0.1:7000");
+    }
+
+    #[test]
+    fn an_unparseable_topology_reply_is_a_server_error_naming_the_problem() {
+        let r = router();
+        let e = topology_reply(&r, "n:1", Value::Int(3), true).unwrap_err();
+        assert!(matches!(e, Error::Server { .. }), "{e:?}");
+        assert!(e.to_string().contains("unusable topology reply"), "{e}");
+        assert!(e.to_string().contains("CLUSTER SHARDS"), "{e}");
+    }
+
+    #[test]
+    fn a_node_reporting_no_slots_yet_is_clusterdown() {
+        let r = router();
+        let e = topology_reply(&r, "n:1", Value::Array(Vec::new()), false).unwrap_err();
+        assert_eq!(e.code(), "CLUSTERDOWN");
+        // A fresh node knows itself as a master of a shard without slots.
+        let lonely = Value::Array(vec![Value::Array(vec![
+            b("slots"),
+            Value::Array(Vec::new()),
+            b("nodes"),
+            Value::Array(vec![Value::Array(vec![
+                b("port"),
+                Value::Int(7000),
+                b("ip"),
+                b("127.0.0.1"),
+                b("role"),
+                b("master"),
+            ])]),
+        ])]);
+        let e = topology_reply(&r, "n:1", lonely, true).unwrap_err();
+        assert_eq!(e.code(), "CLUSTERDOWN", "{e:?}");
+        assert!(e.to_string().contains("no shards with slots"), "{e}");
     }
 }

@@ -32,7 +32,10 @@ pub trait FromValue: Sized {
     /// of a string reply.
     #[doc(hidden)]
     fn vec_from_value(v: Value) -> Result<Vec<Self>, Error> {
-        elements(v, "Vec")?.into_iter().map(Self::from_value).collect()
+        elements(v, "Vec")?
+            .into_iter()
+            .map(Self::from_value)
+            .collect()
     }
 }
 
@@ -66,7 +69,6 @@ impl FromValue for Bytes {
         }
     }
 }
-
 
 impl FromValue for String {
     fn from_value(v: Value) -> Result<Self, Error> {
@@ -115,11 +117,13 @@ impl FromValue for f64 {
         let n = match &v {
             Value::Double(d) => Some(*d),
             Value::Int(i) => Some(*i as f64),
-            Value::Bulk(b) | Value::Simple(b) => std::str::from_utf8(b).ok().and_then(|s| match s {
-                "inf" | "+inf" => Some(f64::INFINITY),
-                "-inf" => Some(f64::NEG_INFINITY),
-                s => s.parse().ok(),
-            }),
+            Value::Bulk(b) | Value::Simple(b) => {
+                std::str::from_utf8(b).ok().and_then(|s| match s {
+                    "inf" | "+inf" => Some(f64::INFINITY),
+                    "-inf" => Some(f64::NEG_INFINITY),
+                    s => s.parse().ok(),
+                })
+            }
             _ => None,
         };
         n.map_or_else(|| mismatch("f64", &v), Ok)
@@ -165,7 +169,10 @@ impl<T: FromValue> FromValue for Vec<T> {
 
 impl<T: FromValue + Eq + Hash> FromValue for HashSet<T> {
     fn from_value(v: Value) -> Result<Self, Error> {
-        elements(v, "HashSet")?.into_iter().map(T::from_value).collect()
+        elements(v, "HashSet")?
+            .into_iter()
+            .map(T::from_value)
+            .collect()
     }
 }
 
@@ -215,7 +222,10 @@ mod tests {
 
     #[test]
     fn reads_naturally_into_common_types() {
-        assert_eq!(String::from_value(Value::Simple("OK".into())).unwrap(), "OK");
+        assert_eq!(
+            String::from_value(Value::Simple("OK".into())).unwrap(),
+            "OK"
+        );
         assert_eq!(Option::<Vec<u8>>::from_value(Value::Nil).unwrap(), None);
         assert_eq!(i64::from_value(Value::Int(-3)).unwrap(), -3);
         assert!(u8::from_value(Value::Int(300)).is_err());

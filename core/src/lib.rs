@@ -26,6 +26,6 @@ pub mod topology;
 pub use command::{cmd, Cmd};
 pub use error::{Error, Result};
 pub use from_value::FromValue;
-pub use pipeline::Pipeline;
 pub use options::{ClientOptions, Credentials, Protocol, ReadPolicy, TlsOptions};
+pub use pipeline::Pipeline;
 pub use stats::Stats;

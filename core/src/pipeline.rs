@@ -69,7 +69,10 @@ impl Pipeline {
 
     /// Turns EXEC's reply into one result per queued command. An aborted transaction
     /// (WATCH saw a change: EXEC returned nil) gives `Value::Nil` for each command.
-    pub(crate) fn explode_transaction(exec: Result<Value, Error>, n: usize) -> Vec<Result<Value, Error>> {
+    pub(crate) fn explode_transaction(
+        exec: Result<Value, Error>,
+        n: usize,
+    ) -> Vec<Result<Value, Error>> {
         match exec {
             Ok(Value::Array(items)) => items
                 .into_iter()

@@ -46,7 +46,8 @@ pub(crate) struct Inner {
     router: Router,
     opts: Arc<ClientOptions>,
     conns: Mutex<HashMap<Arc<str>, ConnHandle>>,
-    seen: Mutex<HashSet<Arc<str>>>,
+    /// Nodes whose connections were dropped after a failure: the next connect is a reconnect.
+    dropped: Mutex<HashSet<Arc<str>>>,
     wake_refresher: Arc<Notify>,
     closed: AtomicBool,
 }
@@ -76,14 +77,16 @@ impl Client {
     /// credentials, [`Error::Config`] for no seeds.
     pub async fn connect(opts: ClientOptions) -> Result<Client> {
         if opts.seeds.is_empty() {
-            return Err(Error::Config("no seed nodes given: pass at least one host:port".into()));
+            return Err(Error::Config(
+                "no seed nodes given: pass at least one host:port".into(),
+            ));
         }
         let opts = Arc::new(opts);
         let inner = Arc::new(Inner {
             router: Router::new((*opts).clone()),
             opts,
             conns: Mutex::new(HashMap::new()),
-            seen: Mutex::new(HashSet::new()),
+            dropped: Mutex::new(HashSet::new()),
             wake_refresher: Arc::new(Notify::new()),
             closed: AtomicBool::new(false),
         });
@@ -91,7 +94,10 @@ impl Client {
         let views = inner.fetch_views(&seeds).await?;
         inner.router.install_views(views);
         inner.router.refresh_gate().end(Instant::now(), true);
-        tokio::spawn(refresher(Arc::downgrade(&inner), inner.wake_refresher.clone()));
+        tokio::spawn(refresher(
+            Arc::downgrade(&inner),
+            inner.wake_refresher.clone(),
+        ));
         Ok(Client { inner })
     }
 
@@ -111,7 +117,25 @@ impl Client {
     /// As [`Client::query`].
     pub async fn exec(&self, cmd: Cmd) -> Result<Value> {
         let plan = Plan::new(&self.inner.router, [cmd], Instant::now());
-        self.inner.run(plan).await.pop().unwrap_or(Err(Error::Closed))
+        self.inner
+            .run(plan)
+            .await
+            .pop()
+            .unwrap_or(Err(Error::Closed))
+    }
+
+    /// Runs one command and also says where it went: slot, node, redirects followed (what
+    /// the `slotwise` CLI prints, like `redis-cli -c`).
+    pub async fn exec_traced(&self, cmd: Cmd) -> (Result<Value>, crate::router::Route) {
+        let plan = Plan::new(&self.inner.router, [cmd], Instant::now());
+        let (mut results, mut routes) = self.inner.run_traced(plan).await;
+        let route = routes.pop().unwrap_or(crate::router::Route {
+            slot: None,
+            nodes: Vec::new(),
+            redirects: 0,
+            retries: 0,
+        });
+        (results.pop().unwrap_or(Err(Error::Closed)), route)
     }
 
     /// Runs a pipeline: per node one write, replies in the caller's order, each command's
@@ -119,10 +143,19 @@ impl Client {
     pub async fn run_pipeline(&self, p: &Pipeline) -> Vec<Result<Value>> {
         if p.is_transaction() {
             let plan = Plan::transaction(&self.inner.router, p.commands().to_vec(), Instant::now());
-            let r = self.inner.run(plan).await.pop().unwrap_or(Err(Error::Closed));
+            let r = self
+                .inner
+                .run(plan)
+                .await
+                .pop()
+                .unwrap_or(Err(Error::Closed));
             return Pipeline::explode_transaction(r, p.len());
         }
-        let plan = Plan::new(&self.inner.router, p.commands().iter().cloned(), Instant::now());
+        let plan = Plan::new(
+            &self.inner.router,
+            p.commands().iter().cloned(),
+            Instant::now(),
+        );
         self.inner.run(plan).await
     }
 
@@ -151,7 +184,11 @@ impl Client {
     /// Closes every connection; later calls fail with [`Error::Closed`].
     pub fn close(&self) {
         self.inner.closed.store(true, Release);
-        self.inner.conns.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.inner
+            .conns
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
         self.inner.wake_refresher.notify_one();
     }
 }
@@ -159,28 +196,57 @@ impl Client {
 impl Inner {
     fn conn(&self, addr: &Arc<str>) -> ConnHandle {
         let mut conns = self.conns.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(c) = conns.get(addr) {
-            if c.is_alive() {
-                return c.clone();
-            }
-        }
+        let was_dead = match conns.get(addr) {
+            Some(c) if c.is_alive() => return c.clone(),
+            Some(_) => true,
+            None => false,
+        };
         let replica = self.router.is_replica(addr);
         let c = ConnHandle::spawn(addr.clone(), self.opts.clone(), replica);
         conns.insert(addr.clone(), c.clone());
-        if !self.seen.lock().unwrap_or_else(|p| p.into_inner()).insert(addr.clone()) {
+        if self
+            .dropped
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(addr)
+            || was_dead
+        {
             Counters::bump(&self.router.counters().reconnects);
         }
         c
     }
 
     fn drop_conn(&self, addr: &str) {
-        self.conns.lock().unwrap_or_else(|p| p.into_inner()).remove(addr);
+        if self
+            .conns
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(addr)
+            .is_some()
+        {
+            self.dropped
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(addr.into());
+        }
     }
 
     /// Sends one request and waits for its replies until `deadline`.
-    async fn request(&self, addr: &Arc<str>, payload: BytesMut, replies: usize, asking: bool, deadline: Instant) -> Outcome2 {
+    async fn request(
+        &self,
+        addr: &Arc<str>,
+        payload: BytesMut,
+        replies: usize,
+        asking: bool,
+        deadline: Instant,
+    ) -> Outcome2 {
         let (tx, rx) = oneshot::channel();
-        let req = Request { payload, replies, asking, tx };
+        let req = Request {
+            payload,
+            replies,
+            asking,
+            tx,
+        };
         if self.conn(addr).send(req).is_err() {
             self.drop_conn(addr);
             return Outcome2::Failed(Failure::NotSent(Error::Closed));
@@ -188,10 +254,15 @@ impl Inner {
         wait(rx, deadline).await
     }
 
-    pub(crate) async fn run(&self, mut plan: Plan) -> Vec<Result<Value>> {
+    pub(crate) async fn run(&self, plan: Plan) -> Vec<Result<Value>> {
+        self.run_traced(plan).await.0
+    }
+
+    async fn run_traced(&self, mut plan: Plan) -> (Vec<Result<Value>>, Vec<crate::router::Route>) {
         let router = &self.router;
         if self.closed.load(Acquire) {
-            return plan.finish_with(Error::Closed);
+            let routes = plan.routes();
+            return (plan.finish_with(Error::Closed), routes);
         }
         loop {
             for addr in plan.take_reconnects() {
@@ -216,12 +287,21 @@ impl Inner {
                 let mut i = 0;
                 while i < b.entries.len() {
                     let asking = b.entries[i].1;
-                    let end = if asking { i + 1 } else { i + b.entries[i..].iter().take_while(|e| !e.1).count() };
+                    let end = if asking {
+                        i + 1
+                    } else {
+                        i + b.entries[i..].iter().take_while(|e| !e.1).count()
+                    };
                     let subs: Vec<usize> = b.entries[i..end].iter().map(|e| e.0).collect();
                     let mut payload = BytesMut::new();
                     let replies = subs.iter().map(|&s| plan.encode(s, &mut payload)).sum();
                     let (tx, rx) = oneshot::channel();
-                    let req = Request { payload, replies, asking, tx };
+                    let req = Request {
+                        payload,
+                        replies,
+                        asking,
+                        tx,
+                    };
                     let rx = match conn.send(req) {
                         Ok(()) => Some(rx),
                         Err(_) => None,
@@ -240,19 +320,38 @@ impl Inner {
                     Outcome2::Replies(values) => plan.on_replies(router, &addr, &subs, values, now),
                     Outcome2::Failed(f) => {
                         self.drop_conn(&addr);
-                        plan.on_failure(router, &addr, &subs, || match &f {
-                            Failure::NotSent(e) => Outcome::NotSent(e.clone()),
-                            Failure::Lost(e) => Outcome::Lost(e.clone()),
-                        }, now);
+                        plan.on_failure(
+                            router,
+                            &addr,
+                            &subs,
+                            || match &f {
+                                Failure::NotSent(e) => Outcome::NotSent(e.clone()),
+                                Failure::Lost(e) => Outcome::Lost(e.clone()),
+                            },
+                            now,
+                        );
                     }
-                    Outcome2::TimedOut => plan.on_failure(router, &addr, &subs, || Outcome::Lost(Error::Timeout { slot: None, after: self.opts.request_timeout, attempts: Vec::new() }), now),
+                    Outcome2::TimedOut => plan.on_failure(
+                        router,
+                        &addr,
+                        &subs,
+                        || {
+                            Outcome::Lost(Error::Timeout {
+                                slot: None,
+                                after: self.opts.request_timeout,
+                                attempts: Vec::new(),
+                            })
+                        },
+                        now,
+                    ),
                 }
             }
             if router.refresh_gate().is_wanted() {
                 self.wake_refresher.notify_one();
             }
         }
-        plan.finish()
+        let routes = plan.routes();
+        (plan.finish(), routes)
     }
 
     /// Asks nodes (in order) for their view until `VIEWS_TO_COMPARE` views are in or the
@@ -260,8 +359,13 @@ impl Inner {
     async fn fetch_views(&self, candidates: &[String]) -> Result<Vec<Topology>> {
         let mut collected = ViewCollector::default();
         for chunk in candidates.chunks(VIEWS_TO_COMPARE) {
-            let queries = chunk.iter().map(|addr| self.query_view(addr.as_str().into()));
-            for (addr, got) in chunk.iter().zip(futures_util::future::join_all(queries).await) {
+            let queries = chunk
+                .iter()
+                .map(|addr| self.query_view(addr.as_str().into()));
+            for (addr, got) in chunk
+                .iter()
+                .zip(futures_util::future::join_all(queries).await)
+            {
                 collected.add(addr, got);
             }
             if collected.has_view() {
@@ -272,10 +376,16 @@ impl Inner {
     }
 
     async fn query_view(&self, addr: Arc<str>) -> Result<Topology> {
-        let deadline = Instant::now() + self.opts.connect_timeout + self.opts.request_timeout.min(Duration::from_secs(2));
+        let deadline = Instant::now()
+            + self.opts.connect_timeout
+            + self.opts.request_timeout.min(Duration::from_secs(2));
         let mut shards = true;
         loop {
-            let q = if shards { discovery::shards_query() } else { discovery::slots_query() };
+            let q = if shards {
+                discovery::shards_query()
+            } else {
+                discovery::slots_query()
+            };
             let mut payload = BytesMut::new();
             q.write_resp(&mut payload);
             let reply = match self.request(&addr, payload, 1, false, deadline).await {
@@ -285,13 +395,21 @@ impl Inner {
                     return Err(e);
                 }
                 Outcome2::TimedOut => {
-                    return Err(Error::Timeout { slot: None, after: deadline.saturating_duration_since(Instant::now()), attempts: Vec::new() })
+                    return Err(Error::Timeout {
+                        slot: None,
+                        after: deadline.saturating_duration_since(Instant::now()),
+                        attempts: Vec::new(),
+                    })
                 }
             };
             match discovery::topology_reply(&self.router, &addr, reply, shards)? {
                 TopologyReply::View(t) => return Ok(t),
                 TopologyReply::TrySlots if shards => shards = false,
-                TopologyReply::TrySlots => return Err(Error::Config("node answers neither CLUSTER SHARDS nor CLUSTER SLOTS".into())),
+                TopologyReply::TrySlots => {
+                    return Err(Error::Config(
+                        "node answers neither CLUSTER SHARDS nor CLUSTER SLOTS".into(),
+                    ))
+                }
             }
         }
     }

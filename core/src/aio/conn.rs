@@ -80,7 +80,10 @@ async fn connect(addr: &str, opts: &ClientOptions, replica: bool) -> Result<TcpS
     for c in &hs {
         c.write_resp(&mut out);
     }
-    stream.write_all(&out).await.map_err(|e| Error::io(addr, e))?;
+    stream
+        .write_all(&out)
+        .await
+        .map_err(|e| Error::io(addr, e))?;
     let mut rbuf = BytesMut::with_capacity(1024);
     let mut dec = Decoder::default();
     let mut replies = Vec::with_capacity(hs.len());
@@ -89,7 +92,10 @@ async fn connect(addr: &str, opts: &ClientOptions, replica: bool) -> Result<TcpS
             Ok(Some(Value::Push(_))) => {}
             Ok(Some(v)) => replies.push(v),
             Ok(None) => {
-                let n = stream.read_buf(&mut rbuf).await.map_err(|e| Error::io(addr, e))?;
+                let n = stream
+                    .read_buf(&mut rbuf)
+                    .await
+                    .map_err(|e| Error::io(addr, e))?;
                 if n == 0 {
                     return Err(Error::io(addr, eof()));
                 }
@@ -107,11 +113,20 @@ async fn connect(addr: &str, opts: &ClientOptions, replica: bool) -> Result<TcpS
 }
 
 fn eof() -> std::io::Error {
-    std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the node closed the connection")
+    std::io::Error::new(
+        std::io::ErrorKind::UnexpectedEof,
+        "the node closed the connection",
+    )
 }
 
-async fn run(addr: Arc<str>, opts: Arc<ClientOptions>, replica: bool, mut rx: mpsc::UnboundedReceiver<Request>) {
-    let connected = tokio::time::timeout(opts.connect_timeout, connect(&addr, &opts, replica)).await;
+async fn run(
+    addr: Arc<str>,
+    opts: Arc<ClientOptions>,
+    replica: bool,
+    mut rx: mpsc::UnboundedReceiver<Request>,
+) {
+    let connected =
+        tokio::time::timeout(opts.connect_timeout, connect(&addr, &opts, replica)).await;
     let mut stream = match connected {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => return fail_queue(&mut rx, e),

@@ -45,7 +45,8 @@ struct Inner {
     router: Router,
     opts: ClientOptions,
     pools: Mutex<HashMap<Arc<str>, Vec<SyncConn>>>,
-    seen: Mutex<HashSet<Arc<str>>>,
+    /// Nodes whose connections were dropped after a failure: the next connect is a reconnect.
+    dropped: Mutex<HashSet<Arc<str>>>,
     wake: Arc<(Mutex<bool>, Condvar)>,
     closed: AtomicBool,
 }
@@ -78,13 +79,15 @@ impl Client {
     /// As [`crate::aio::Client::connect`].
     pub fn connect(opts: ClientOptions) -> Result<Client> {
         if opts.seeds.is_empty() {
-            return Err(Error::Config("no seed nodes given: pass at least one host:port".into()));
+            return Err(Error::Config(
+                "no seed nodes given: pass at least one host:port".into(),
+            ));
         }
         let inner = Arc::new(Inner {
             router: Router::new(opts.clone()),
             opts,
             pools: Mutex::new(HashMap::new()),
-            seen: Mutex::new(HashSet::new()),
+            dropped: Mutex::new(HashSet::new()),
             wake: Arc::new((Mutex::new(false), Condvar::new())),
             closed: AtomicBool::new(false),
         });
@@ -119,6 +122,20 @@ impl Client {
         self.inner.run(plan).pop().unwrap_or(Err(Error::Closed))
     }
 
+    /// Runs one command and also says where it went: slot, node, redirects followed (what
+    /// the `slotwise` CLI prints, like `redis-cli -c`).
+    pub fn exec_traced(&self, cmd: Cmd) -> (Result<Value>, crate::router::Route) {
+        let plan = Plan::new(&self.inner.router, [cmd], Instant::now());
+        let (mut results, mut routes) = self.inner.run_traced(plan);
+        let route = routes.pop().unwrap_or(crate::router::Route {
+            slot: None,
+            nodes: Vec::new(),
+            redirects: 0,
+            retries: 0,
+        });
+        (results.pop().unwrap_or(Err(Error::Closed)), route)
+    }
+
     /// Runs a pipeline (see [`Pipeline`]): replies in the caller's order.
     pub fn run_pipeline(&self, p: &Pipeline) -> Vec<Result<Value>> {
         if p.is_transaction() {
@@ -126,7 +143,11 @@ impl Client {
             let r = self.inner.run(plan).pop().unwrap_or(Err(Error::Closed));
             return Pipeline::explode_transaction(r, p.len());
         }
-        let plan = Plan::new(&self.inner.router, p.commands().iter().cloned(), Instant::now());
+        let plan = Plan::new(
+            &self.inner.router,
+            p.commands().iter().cloned(),
+            Instant::now(),
+        );
         self.inner.run(plan)
     }
 
@@ -146,7 +167,9 @@ impl Client {
     ///
     /// When no node answered with a usable view.
     pub fn refresh_topology(&self) -> Result<()> {
-        let views = self.inner.fetch_views(&self.inner.router.refresh_candidates())?;
+        let views = self
+            .inner
+            .fetch_views(&self.inner.router.refresh_candidates())?;
         self.inner.router.install_views(views);
         Ok(())
     }
@@ -154,7 +177,11 @@ impl Client {
     /// Closes every pooled connection; later calls fail with [`Error::Closed`].
     pub fn close(&self) {
         self.inner.closed.store(true, Release);
-        self.inner.pools.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.inner
+            .pools
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
         wake(&self.inner.wake);
     }
 }
@@ -172,7 +199,12 @@ impl Inner {
         }
         let replica = self.router.is_replica(addr);
         let conn = SyncConn::connect(addr.clone(), &self.opts, replica)?;
-        if !self.seen.lock().unwrap_or_else(|p| p.into_inner()).insert(addr.clone()) {
+        if self
+            .dropped
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(addr)
+        {
             Counters::bump(&self.router.counters().reconnects);
         }
         Ok(conn)
@@ -190,12 +222,24 @@ impl Inner {
     }
 
     fn drop_pool(&self, addr: &str) {
-        self.pools.lock().unwrap_or_else(|p| p.into_inner()).remove(addr);
+        self.pools
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(addr);
+        self.dropped
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(addr.into());
     }
 
-    fn run(&self, mut plan: Plan) -> Vec<Result<Value>> {
+    fn run(&self, plan: Plan) -> Vec<Result<Value>> {
+        self.run_traced(plan).0
+    }
+
+    fn run_traced(&self, mut plan: Plan) -> (Vec<Result<Value>>, Vec<crate::router::Route>) {
         if self.closed.load(Acquire) {
-            return plan.finish_with(Error::Closed);
+            let routes = plan.routes();
+            return (plan.finish_with(Error::Closed), routes);
         }
         let router = &self.router;
         loop {
@@ -226,7 +270,8 @@ impl Inner {
                 wake(&self.wake);
             }
         }
-        plan.finish()
+        let routes = plan.routes();
+        (plan.finish(), routes)
     }
 
     /// Takes a connection and writes the batch's plain entries in one write. ASKING entries
@@ -239,8 +284,20 @@ impl Inner {
             Err(e) => {
                 self.drop_pool(&b.addr);
                 let all: Vec<usize> = b.entries.iter().map(|e| e.0).collect();
-                plan.on_failure(&self.router, &b.addr, &all, || Outcome::NotSent(e.clone()), Instant::now());
-                return Written { addr: b.addr, conn: None, plain: Vec::new(), replies: 0, asking: Vec::new() };
+                plan.on_failure(
+                    &self.router,
+                    &b.addr,
+                    &all,
+                    || Outcome::NotSent(e.clone()),
+                    Instant::now(),
+                );
+                return Written {
+                    addr: b.addr,
+                    conn: None,
+                    plain: Vec::new(),
+                    replies: 0,
+                    asking: Vec::new(),
+                };
             }
         };
         let mut replies = 0;
@@ -249,23 +306,59 @@ impl Inner {
             replies = plain.iter().map(|&s| plan.encode(s, &mut payload)).sum();
             if let Err(e) = conn.write(&payload) {
                 self.drop_pool(&b.addr);
-                plan.on_failure(&self.router, &b.addr, &plain, || Outcome::Lost(e.clone()), Instant::now());
-                plan.on_failure(&self.router, &b.addr, &asking, || Outcome::NotSent(e.clone()), Instant::now());
-                return Written { addr: b.addr, conn: None, plain: Vec::new(), replies: 0, asking: Vec::new() };
+                plan.on_failure(
+                    &self.router,
+                    &b.addr,
+                    &plain,
+                    || Outcome::Lost(e.clone()),
+                    Instant::now(),
+                );
+                plan.on_failure(
+                    &self.router,
+                    &b.addr,
+                    &asking,
+                    || Outcome::NotSent(e.clone()),
+                    Instant::now(),
+                );
+                return Written {
+                    addr: b.addr,
+                    conn: None,
+                    plain: Vec::new(),
+                    replies: 0,
+                    asking: Vec::new(),
+                };
             }
         }
-        Written { addr: b.addr, conn: Some(conn), plain, replies, asking }
+        Written {
+            addr: b.addr,
+            conn: Some(conn),
+            plain,
+            replies,
+            asking,
+        }
     }
 
     fn read_batch(&self, plan: &mut Plan, w: Written, deadline: Instant) {
-        let Written { addr, conn, plain, replies, asking } = w;
+        let Written {
+            addr,
+            conn,
+            plain,
+            replies,
+            asking,
+        } = w;
         let Some(mut conn) = conn else { return };
         if !plain.is_empty() {
             match conn.read(replies, deadline) {
                 Ok(values) => plan.on_replies(&self.router, &addr, &plain, values, Instant::now()),
                 Err(f) => {
                     self.fail(plan, &addr, &plain, &f);
-                    plan.on_failure(&self.router, &addr, &asking, || Outcome::NotSent(Error::Closed), Instant::now());
+                    plan.on_failure(
+                        &self.router,
+                        &addr,
+                        &asking,
+                        || Outcome::NotSent(Error::Closed),
+                        Instant::now(),
+                    );
                     return;
                 }
             }
@@ -305,7 +398,13 @@ impl Inner {
                 &self.router,
                 addr,
                 subs,
-                || Outcome::Lost(Error::Timeout { slot: None, after: self.opts.request_timeout, attempts: Vec::new() }),
+                || {
+                    Outcome::Lost(Error::Timeout {
+                        slot: None,
+                        after: self.opts.request_timeout,
+                        attempts: Vec::new(),
+                    })
+                },
                 now,
             ),
         }
@@ -331,21 +430,31 @@ impl Inner {
         let deadline = Instant::now() + self.opts.connect_timeout;
         let mut shards = true;
         loop {
-            let q = if shards { discovery::shards_query() } else { discovery::slots_query() };
+            let q = if shards {
+                discovery::shards_query()
+            } else {
+                discovery::slots_query()
+            };
             let mut payload = BytesMut::new();
             q.write_resp(&mut payload);
             let reply = match conn.roundtrip(&payload, 1, deadline) {
                 Ok(mut v) => v.pop().unwrap_or(Value::Nil),
                 Err(Failure::Lost(e)) => return Err(e),
                 Err(Failure::TimedOut) => {
-                    return Err(Error::Timeout { slot: None, after: self.opts.connect_timeout, attempts: Vec::new() })
+                    return Err(Error::Timeout {
+                        slot: None,
+                        after: self.opts.connect_timeout,
+                        attempts: Vec::new(),
+                    })
                 }
             };
             match discovery::topology_reply(&self.router, &addr, reply, shards)? {
                 TopologyReply::View(t) => return Ok(t),
                 TopologyReply::TrySlots if shards => shards = false,
                 TopologyReply::TrySlots => {
-                    return Err(Error::Config("node answers neither CLUSTER SHARDS nor CLUSTER SLOTS".into()))
+                    return Err(Error::Config(
+                        "node answers neither CLUSTER SHARDS nor CLUSTER SLOTS".into(),
+                    ))
                 }
             }
         }
@@ -368,10 +477,9 @@ fn refresher(inner: Weak<Inner>, w: Arc<(Mutex<bool>, Condvar)>) {
         };
         {
             let guard = w.0.lock().unwrap_or_else(|p| p.into_inner());
-            let (mut woken, _) = w
-                .1
-                .wait_timeout_while(guard, wait, |woken| !*woken)
-                .unwrap_or_else(|p| p.into_inner());
+            let (mut woken, _) =
+                w.1.wait_timeout_while(guard, wait, |woken| !*woken)
+                    .unwrap_or_else(|p| p.into_inner());
             *woken = false;
         }
         let Some(i) = inner.upgrade() else { return };

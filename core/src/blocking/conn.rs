@@ -36,7 +36,11 @@ fn timed_out(what: &str) -> std::io::Error {
 
 impl SyncConn {
     /// Connects (trying every resolved address) and runs the handshake.
-    pub fn connect(addr: std::sync::Arc<str>, opts: &ClientOptions, replica: bool) -> Result<SyncConn, Error> {
+    pub fn connect(
+        addr: std::sync::Arc<str>,
+        opts: &ClientOptions,
+        replica: bool,
+    ) -> Result<SyncConn, Error> {
         let deadline = Instant::now() + opts.connect_timeout;
         let resolved = addr.to_socket_addrs().map_err(|e| Error::io(&addr, e))?;
         let mut last = timed_out("the address resolved to nothing");
@@ -113,7 +117,10 @@ impl SyncConn {
             }
             // Only touch the socket option when the remaining time changed noticeably.
             let want = Some(left.max(Duration::from_millis(1)));
-            if self.read_timeout.is_none_or(|t| t > left || left - t > Duration::from_millis(50)) {
+            if self
+                .read_timeout
+                .is_none_or(|t| t > left || left - t > Duration::from_millis(50))
+            {
                 self.stream
                     .set_read_timeout(want)
                     .map_err(|e| Failure::Lost(Error::io(&self.addr, e)))?;
@@ -123,11 +130,19 @@ impl SyncConn {
                 Ok(0) => {
                     return Err(Failure::Lost(Error::io(
                         &self.addr,
-                        std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the node closed the connection"),
+                        std::io::Error::new(
+                            std::io::ErrorKind::UnexpectedEof,
+                            "the node closed the connection",
+                        ),
                     )));
                 }
                 Ok(k) => self.rbuf.extend_from_slice(&self.scratch[..k]),
-                Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) =>
+                {
                     if Instant::now() >= deadline {
                         return Err(Failure::TimedOut);
                     }
@@ -140,7 +155,12 @@ impl SyncConn {
     }
 
     /// Writes then reads `n` replies.
-    pub fn roundtrip(&mut self, payload: &[u8], n: usize, deadline: Instant) -> Result<Vec<Value>, Failure> {
+    pub fn roundtrip(
+        &mut self,
+        payload: &[u8],
+        n: usize,
+        deadline: Instant,
+    ) -> Result<Vec<Value>, Failure> {
         self.write(payload).map_err(Failure::Lost)?;
         self.read(n, deadline)
     }

@@ -158,6 +158,16 @@ pub fn split_by_slot(cmd: &Cmd, spec: KeySpec) -> Vec<SplitPart> {
         parts[idx].positions.push(n);
         picks[idx].extend(i..i + step);
     }
+    // An incomplete argv (MSET's last value missing) is not split, or a piece would carry
+    // an empty value: sent whole, the server rejects it as it would on one node.
+    if picks.iter().flatten().any(|&i| i >= cmd.arg_count()) {
+        let n = parts.iter().map(|p| p.positions.len()).sum();
+        return vec![SplitPart {
+            slot: parts[0].slot,
+            cmd: cmd.clone(),
+            positions: (0..n).collect(),
+        }];
+    }
     for (p, pick) in parts.iter_mut().zip(&picks) {
         p.cmd = cmd.with_args(1, pick);
     }

@@ -187,6 +187,12 @@ impl Router {
                 st.note(from, e.to_string());
                 return self.retry(st, now, true, || e);
             }
+            Outcome::Lost(e @ Error::Protocol { .. }) => {
+                // The node speaks garbage: the connection is dropped by the driver, and
+                // resending the same request to the same node would only repeat it.
+                st.note(from, e.to_string());
+                return Action::Done(Err(e));
+            }
             Outcome::Lost(e) => {
                 self.request_refresh();
                 if matches!(e, Error::Timeout { .. }) || now >= st.deadline {

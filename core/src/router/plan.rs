@@ -52,6 +52,8 @@ struct Sub {
     state: RequestState,
     hop: Hop,
     result: Option<Result<Value, Error>>,
+    /// The node the latest try went to.
+    last_node: Option<Arc<str>>,
 }
 
 /// One node's share of a round: which sub-requests to send there, and whether each must be
@@ -62,6 +64,19 @@ pub struct Batch {
     pub addr: Arc<str>,
     /// `(sub-request id, asking)` in send order.
     pub entries: Vec<(usize, bool)>,
+}
+
+/// Where one command went (see [`Plan::routes`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// The slot, for keyed commands (of the first piece, for split commands).
+    pub slot: Option<crate::slot::Slot>,
+    /// The node(s) of the final try.
+    pub nodes: Vec<Arc<str>>,
+    /// MOVED/ASK redirects followed.
+    pub redirects: u32,
+    /// Retries made.
+    pub retries: u32,
 }
 
 /// A request in progress. See the module docs.
@@ -97,6 +112,13 @@ impl Plan {
             open: 0,
             reconnect: Vec::new(),
         };
+        if cmds.iter().any(|c| c.arg_count() == 0 || c.name().is_empty()) {
+            // `*0` gets no reply at all: sent inside MULTI/EXEC it would shift every reply.
+            plan.preset(Err(Error::Config(
+                "empty command in the transaction: give every command a name".into(),
+            )));
+            return plan;
+        }
         let mut keys: Vec<&[u8]> = Vec::new();
         for c in &cmds {
             let info = command::info_of(c);
@@ -159,6 +181,7 @@ impl Plan {
             state: router.new_request(slot, now),
             hop: Hop::Route,
             result: None,
+            last_node: None,
         });
         self.open += 1;
     }
@@ -271,7 +294,14 @@ impl Plan {
 
     /// Feeds back the replies to sub-requests `subs`, written in that order with
     /// [`Plan::encode`]. Missing replies count as a lost connection.
-    pub fn on_replies(&mut self, router: &Router, addr: &str, subs: &[usize], replies: Vec<Value>, now: Instant) {
+    pub fn on_replies(
+        &mut self,
+        router: &Router,
+        addr: &str,
+        subs: &[usize],
+        replies: Vec<Value>,
+        now: Instant,
+    ) {
         let mut it = replies.into_iter();
         for &sub in subs {
             let n = self.subs[sub].cmds.len();
@@ -282,14 +312,27 @@ impl Plan {
                 (chunk.len() == n).then_some(Outcome::Reply(Value::Array(chunk)))
             };
             let outcome = outcome.unwrap_or_else(|| {
-                Outcome::Lost(Error::io(addr, std::io::Error::new(std::io::ErrorKind::InvalidData, "fewer replies than commands")))
+                Outcome::Lost(Error::io(
+                    addr,
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        "fewer replies than commands",
+                    ),
+                ))
             });
             self.on_reply(router, addr, sub, outcome, now);
         }
     }
 
     /// Feeds back one failure for every sub-request in `subs`.
-    pub fn on_failure(&mut self, router: &Router, addr: &str, subs: &[usize], failure: impl Fn() -> Outcome, now: Instant) {
+    pub fn on_failure(
+        &mut self,
+        router: &Router,
+        addr: &str,
+        subs: &[usize],
+        failure: impl Fn() -> Outcome,
+        now: Instant,
+    ) {
         for &sub in subs {
             self.on_reply(router, addr, sub, failure(), now);
         }
@@ -336,6 +379,7 @@ impl Plan {
                 Hop::InFlight | Hop::Done => continue,
             };
             sub.hop = Hop::InFlight;
+            sub.last_node = Some(addr.clone());
             match batches.iter_mut().find(|b| b.addr == addr) {
                 Some(b) => b.entries.push((i, asking)),
                 None => batches.push(Batch {
@@ -413,6 +457,23 @@ impl Plan {
         }
         self.open = 0;
         self.finish()
+    }
+
+    /// Where each item's requests went: slot, the node of the final try, and the redirects
+    /// and retries it took (for `redis-cli -c`-style reporting). Call before `finish`.
+    pub fn routes(&self) -> Vec<Route> {
+        self.items
+            .iter()
+            .map(|item| {
+                let subs = &self.subs[item.first..item.first + item.count];
+                Route {
+                    slot: subs.first().and_then(|s| s.state.slot),
+                    nodes: subs.iter().filter_map(|s| s.last_node.clone()).collect(),
+                    redirects: subs.iter().map(|s| s.state.redirects).sum(),
+                    retries: subs.iter().map(|s| s.state.retries).sum(),
+                }
+            })
+            .collect()
     }
 
     /// The per-item results, in the caller's order.

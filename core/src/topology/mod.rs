@@ -136,6 +136,10 @@ impl Topology {
         let idx = match t.shards.iter().position(|s| &*s.primary.addr == addr) {
             Some(i) => i,
             None => {
+                // A replica named by a MOVED has been promoted: list it once, as a primary.
+                for s in &mut t.shards {
+                    s.replicas.retain(|r| &*r.addr != addr);
+                }
                 t.shards.push(Shard {
                     primary: Node {
                         addr: addr.into(),
