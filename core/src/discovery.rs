@@ -51,7 +51,11 @@ pub fn check_handshake(node: &str, replies: &[Value]) -> Result<(), Error> {
                     node: node.to_string(),
                     message: err.text,
                 },
-                _ if err.text.contains("AUTH") || err.text.contains("HELLO") => Error::Auth {
+                _ if err.text.contains("unknown command 'HELLO'") => Error::Config(format!(
+                    "{node} does not support RESP3 (HELLO): {}; use Protocol::Resp2",
+                    err.text
+                )),
+                _ if err.text.contains("AUTH") => Error::Auth {
                     node: node.to_string(),
                     message: err.text,
                 },

@@ -53,6 +53,8 @@ pub enum Error {
     RedirectBudget {
         /// The slot being chased.
         slot: Option<Slot>,
+        /// Redirects followed before giving up.
+        redirects: u32,
         /// Every try.
         attempts: Vec<Attempt>,
     },
@@ -187,8 +189,12 @@ impl fmt::Display for Error {
                      \"{user42}:name\" and \"{user42}:email\" both hash only \"user42\"",
                 )
             }
-            Error::RedirectBudget { slot, attempts } => {
-                write!(f, "gave up after {} redirects", attempts.len())?;
+            Error::RedirectBudget {
+                slot,
+                redirects,
+                attempts,
+            } => {
+                write!(f, "gave up after {redirects} redirects")?;
                 if let Some(s) = slot {
                     write!(f, " for slot {s}")?;
                 }

@@ -110,7 +110,9 @@ fn jitter() -> f64 {
     JITTER.with(|s| {
         let mut x = s.get();
         if x == 0 {
-            x = Instant::now().elapsed().as_nanos() as u64
+            x = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64)
                 ^ (s as *const _ as u64).rotate_left(17)
                 ^ 0x9E37_79B9_7F4A_7C15;
         }
@@ -131,7 +133,7 @@ impl Router {
     }
 
     /// Schedules a retry within the deadline and the retry budget, or gives up with `last`.
-    fn retry(
+    pub(crate) fn retry(
         &self,
         st: &mut RequestState,
         now: Instant,
@@ -229,6 +231,7 @@ impl Router {
                 if st.redirects >= self.opts.max_redirects {
                     return Action::Done(Err(Error::RedirectBudget {
                         slot: st.slot,
+                        redirects: st.redirects,
                         attempts: st.attempts.clone(),
                     }));
                 }

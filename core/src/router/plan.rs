@@ -103,6 +103,26 @@ impl Plan {
         plan
     }
 
+    /// A plan for one command to one given node (cluster-wide SCAN, node-targeted admin).
+    /// Retried on that node only; never redirected elsewhere by slot.
+    pub fn on_node(router: &Router, addr: Arc<str>, cmd: Cmd, now: Instant) -> Plan {
+        let mut plan = Plan {
+            items: Vec::new(),
+            subs: Vec::new(),
+            open: 0,
+            reconnect: Vec::new(),
+        };
+        let readonly = command::info_of(&cmd).readonly;
+        plan.push_sub(router, vec![cmd], Vec::new(), Target::Node(addr), readonly, now);
+        plan.items.push(Item {
+            combine: Combine::Single,
+            first: 0,
+            count: 1,
+            preset: None,
+        });
+        plan
+    }
+
     /// A plan for `MULTI`, `cmds`, `EXEC` on one node, atomically. Every key of every
     /// command must hash to one slot: otherwise the plan fails before anything is sent.
     pub fn transaction(router: &Router, cmds: Vec<Cmd>, now: Instant) -> Plan {
@@ -112,7 +132,10 @@ impl Plan {
             open: 0,
             reconnect: Vec::new(),
         };
-        if cmds.iter().any(|c| c.arg_count() == 0 || c.name().is_empty()) {
+        if cmds
+            .iter()
+            .any(|c| c.arg_count() == 0 || c.name().is_empty())
+        {
             // `*0` gets no reply at all: sent inside MULTI/EXEC it would shift every reply.
             plan.preset(Err(Error::Config(
                 "empty command in the transaction: give every command a name".into(),
@@ -402,6 +425,9 @@ impl Plan {
         now: Instant,
     ) {
         let s = &mut self.subs[sub];
+        if s.result.is_some() {
+            return; // already finished: a duplicate report must not count twice
+        }
         let outcome = if s.cmds.len() > 1 {
             transaction_outcome(outcome)
         } else {
@@ -419,11 +445,13 @@ impl Plan {
         if s.cmds.len() > 1 {
             if let Action::Redirect { asking: true, .. } = action {
                 // A transaction cannot be ASKING-guarded command by command: wait for the
-                // migration of the slot to finish instead.
-                action = Action::Retry {
-                    delay: router.backoff(s.state.retries),
-                    reconnect: false,
+                // migration of the slot to finish instead (within the retry budget and
+                // the deadline).
+                let ask = Error::Server {
+                    error: ServerError::parse(b"TRYAGAIN the transaction's slot is migrating"),
+                    node: addr.to_string(),
                 };
+                action = router.retry(&mut s.state, now, false, || ask);
             }
         }
         self.apply(sub, action, now);
@@ -485,7 +513,7 @@ impl Plan {
                 continue;
             }
             let subs = &mut self.subs[item.first..item.first + item.count];
-            let parts: Vec<(Arc<str>, Vec<usize>, Result<Value, Error>)> = subs
+            let parts: Vec<_> = subs
                 .iter_mut()
                 .map(|s| {
                     let node = match &s.target {

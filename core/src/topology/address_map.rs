@@ -27,6 +27,7 @@ pub enum AddressMap {
     /// A fixed table; unlisted addresses are used as announced.
     Table(Arc<HashMap<String, String>>),
     /// A function; `None` keeps the announced address.
+    #[allow(clippy::type_complexity)]
     Callback(Arc<dyn Fn(&str) -> Option<String> + Send + Sync>),
 }
 
