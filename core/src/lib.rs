@@ -19,8 +19,10 @@ pub mod options;
 mod pipeline;
 pub mod resp;
 pub mod router;
+pub mod scan;
 pub mod slot;
 pub mod stats;
+pub mod tls;
 pub mod topology;
 
 pub use command::{cmd, Cmd};

@@ -45,6 +45,7 @@ pub struct Client {
 pub(crate) struct Inner {
     router: Router,
     opts: Arc<ClientOptions>,
+    tls: Option<Arc<rustls::ClientConfig>>,
     conns: Mutex<HashMap<Arc<str>, ConnHandle>>,
     /// Nodes whose connections were dropped after a failure: the next connect is a reconnect.
     dropped: Mutex<HashSet<Arc<str>>>,
@@ -81,10 +82,16 @@ impl Client {
                 "no seed nodes given: pass at least one host:port".into(),
             ));
         }
+        let tls = opts
+            .tls
+            .as_ref()
+            .map(crate::tls::client_config)
+            .transpose()?;
         let opts = Arc::new(opts);
         let inner = Arc::new(Inner {
             router: Router::new((*opts).clone()),
             opts,
+            tls,
             conns: Mutex::new(HashMap::new()),
             dropped: Mutex::new(HashSet::new()),
             wake_refresher: Arc::new(Notify::new()),
@@ -159,6 +166,26 @@ impl Client {
         self.inner.run(plan).await
     }
 
+    /// Starts a cluster-wide SCAN (every primary in turn); feed it to
+    /// [`Client::scan_next`] until it returns `None`.
+    pub fn scan(&self, pattern: Option<&str>, count: Option<u64>) -> crate::scan::ClusterScan {
+        crate::scan::ClusterScan::new(&self.topology(), pattern.map(str::as_bytes), count)
+    }
+
+    /// The next page of keys of a cluster-wide SCAN, or `None` when every primary is done.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::query`].
+    pub async fn scan_next(&self, scan: &mut crate::scan::ClusterScan) -> Result<Option<Vec<bytes::Bytes>>> {
+        let Some((node, cmd)) = scan.next_command() else {
+            return Ok(None);
+        };
+        let plan = Plan::on_node(&self.inner.router, node, cmd, Instant::now());
+        let reply = self.inner.run(plan).await.pop().unwrap_or(Err(Error::Closed))?;
+        scan.on_reply(reply).map(Some)
+    }
+
     /// The counters (MOVED, ASK, retries, refreshes, reconnects).
     pub fn stats(&self) -> Stats {
         self.inner.router.stats()
@@ -202,7 +229,7 @@ impl Inner {
             None => false,
         };
         let replica = self.router.is_replica(addr);
-        let c = ConnHandle::spawn(addr.clone(), self.opts.clone(), replica);
+        let c = ConnHandle::spawn(addr.clone(), self.opts.clone(), self.tls.clone(), replica);
         conns.insert(addr.clone(), c.clone());
         if self
             .dropped

@@ -5,7 +5,10 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use bytes::BytesMut;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 
@@ -42,9 +45,14 @@ pub(crate) struct ConnHandle {
 
 impl ConnHandle {
     /// Starts connecting to `addr` in the background; requests queue meanwhile.
-    pub fn spawn(addr: Arc<str>, opts: Arc<ClientOptions>, replica: bool) -> ConnHandle {
+    pub fn spawn(
+        addr: Arc<str>,
+        opts: Arc<ClientOptions>,
+        tls: Option<Arc<rustls::ClientConfig>>,
+        replica: bool,
+    ) -> ConnHandle {
         let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(run(addr, opts, replica, rx));
+        tokio::spawn(run(addr, opts, tls, replica, rx));
         ConnHandle { tx }
     }
 
@@ -67,11 +75,78 @@ struct Pending {
     guard: Option<BytesMut>,
 }
 
-async fn connect(addr: &str, opts: &ClientOptions, replica: bool) -> Result<TcpStream, Error> {
-    let mut stream = TcpStream::connect(addr)
+/// Plain TCP or TLS over TCP.
+enum Stream {
+    Tcp(TcpStream),
+    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Stream::Tcp(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Tcp(s) => Pin::new(s).poll_write(cx, buf),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Stream::Tcp(s) => Pin::new(s).poll_flush(cx),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Stream::Tcp(s) => Pin::new(s).poll_shutdown(cx),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
+
+async fn connect(
+    addr: &str,
+    opts: &ClientOptions,
+    tls: Option<&Arc<rustls::ClientConfig>>,
+    replica: bool,
+) -> Result<Stream, Error> {
+    let tcp = TcpStream::connect(addr)
         .await
         .map_err(|e| Error::io(addr, e))?;
-    stream.set_nodelay(true).map_err(|e| Error::io(addr, e))?;
+    tcp.set_nodelay(true).map_err(|e| Error::io(addr, e))?;
+    let mut stream = match tls {
+        None => Stream::Tcp(tcp),
+        Some(cfg) => {
+            let name = crate::tls::server_name(addr)?;
+            let tls = tokio_rustls::TlsConnector::from(cfg.clone())
+                .connect(name, tcp)
+                .await
+                .map_err(|e| {
+                    Error::io(
+                        addr,
+                        std::io::Error::new(e.kind(), format!("TLS handshake failed: {e}")),
+                    )
+                })?;
+            Stream::Tls(Box::new(tls))
+        }
+    };
     let hs = discovery::handshake(opts, replica);
     if hs.is_empty() {
         return Ok(stream);
@@ -122,11 +197,15 @@ fn eof() -> std::io::Error {
 async fn run(
     addr: Arc<str>,
     opts: Arc<ClientOptions>,
+    tls: Option<Arc<rustls::ClientConfig>>,
     replica: bool,
     mut rx: mpsc::UnboundedReceiver<Request>,
 ) {
-    let connected =
-        tokio::time::timeout(opts.connect_timeout, connect(&addr, &opts, replica)).await;
+    let connected = tokio::time::timeout(
+        opts.connect_timeout,
+        connect(&addr, &opts, tls.as_ref(), replica),
+    )
+    .await;
     let mut stream = match connected {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => return fail_queue(&mut rx, e),
@@ -158,7 +237,11 @@ async fn run(
             }
         }
         if !wbuf.is_empty() {
-            if let Err(e) = stream.write_all(&wbuf).await {
+            let written = match stream.write_all(&wbuf).await {
+                Ok(()) => stream.flush().await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = written {
                 return fail_all(&mut rx, pending, Error::io(&addr, e));
             }
             wbuf.clear();

@@ -44,6 +44,7 @@ pub struct Client {
 struct Inner {
     router: Router,
     opts: ClientOptions,
+    tls: Option<Arc<rustls::ClientConfig>>,
     pools: Mutex<HashMap<Arc<str>, Vec<SyncConn>>>,
     /// Nodes whose connections were dropped after a failure: the next connect is a reconnect.
     dropped: Mutex<HashSet<Arc<str>>>,
@@ -83,9 +84,11 @@ impl Client {
                 "no seed nodes given: pass at least one host:port".into(),
             ));
         }
+        let tls = opts.tls.as_ref().map(crate::tls::client_config).transpose()?;
         let inner = Arc::new(Inner {
             router: Router::new(opts.clone()),
             opts,
+            tls,
             pools: Mutex::new(HashMap::new()),
             dropped: Mutex::new(HashSet::new()),
             wake: Arc::new((Mutex::new(false), Condvar::new())),
@@ -151,6 +154,26 @@ impl Client {
         self.inner.run(plan)
     }
 
+    /// Starts a cluster-wide SCAN (every primary in turn); feed it to
+    /// [`Client::scan_next`] until it returns `None`.
+    pub fn scan(&self, pattern: Option<&str>, count: Option<u64>) -> crate::scan::ClusterScan {
+        crate::scan::ClusterScan::new(&self.topology(), pattern.map(str::as_bytes), count)
+    }
+
+    /// The next page of keys of a cluster-wide SCAN, or `None` when every primary is done.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::query`].
+    pub fn scan_next(&self, scan: &mut crate::scan::ClusterScan) -> Result<Option<Vec<bytes::Bytes>>> {
+        let Some((node, cmd)) = scan.next_command() else {
+            return Ok(None);
+        };
+        let plan = Plan::on_node(&self.inner.router, node, cmd, Instant::now());
+        let reply = self.inner.run(plan).pop().unwrap_or(Err(Error::Closed))?;
+        scan.on_reply(reply).map(Some)
+    }
+
     /// The counters (MOVED, ASK, retries, refreshes, reconnects).
     pub fn stats(&self) -> Stats {
         self.inner.router.stats()
@@ -198,7 +221,7 @@ impl Inner {
             return Ok(c);
         }
         let replica = self.router.is_replica(addr);
-        let conn = SyncConn::connect(addr.clone(), &self.opts, replica)?;
+        let conn = SyncConn::connect(addr.clone(), &self.opts, self.tls.as_ref(), replica)?;
         if self
             .dropped
             .lock()
@@ -426,7 +449,7 @@ impl Inner {
     fn query_view(&self, addr: Arc<str>) -> Result<Topology> {
         // A dedicated short-lived connection: a refresh must not wait behind user traffic,
         // and a hung node costs at most the connect timeout.
-        let mut conn = SyncConn::connect(addr.clone(), &self.opts, false)?;
+        let mut conn = SyncConn::connect(addr.clone(), &self.opts, self.tls.as_ref(), false)?;
         let deadline = Instant::now() + self.opts.connect_timeout;
         let mut shards = true;
         loop {

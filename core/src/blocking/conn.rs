@@ -20,8 +20,48 @@ pub(crate) enum Failure {
     TimedOut,
 }
 
+/// Plain TCP or TLS over TCP.
+enum SyncStream {
+    Tcp(TcpStream),
+    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+}
+
+impl SyncStream {
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            SyncStream::Tcp(s) => s,
+            SyncStream::Tls(s) => &s.sock,
+        }
+    }
+}
+
+impl Read for SyncStream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            SyncStream::Tcp(s) => s.read(buf),
+            SyncStream::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for SyncStream {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            SyncStream::Tcp(s) => s.write(buf),
+            SyncStream::Tls(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            SyncStream::Tcp(s) => s.flush(),
+            SyncStream::Tls(s) => s.flush(),
+        }
+    }
+}
+
 pub(crate) struct SyncConn {
-    stream: TcpStream,
+    stream: SyncStream,
     rbuf: BytesMut,
     dec: Decoder,
     read_timeout: Option<Duration>,
@@ -39,6 +79,7 @@ impl SyncConn {
     pub fn connect(
         addr: std::sync::Arc<str>,
         opts: &ClientOptions,
+        tls: Option<&std::sync::Arc<rustls::ClientConfig>>,
         replica: bool,
     ) -> Result<SyncConn, Error> {
         let deadline = Instant::now() + opts.connect_timeout;
@@ -61,6 +102,23 @@ impl SyncConn {
         }
         let stream = stream.ok_or_else(|| Error::io(&addr, last))?;
         stream.set_nodelay(true).map_err(|e| Error::io(&addr, e))?;
+        let stream = match tls {
+            None => SyncStream::Tcp(stream),
+            Some(cfg) => {
+                let name = crate::tls::server_name(&addr)?;
+                let session = rustls::ClientConnection::new(cfg.clone(), name)
+                    .map_err(|e| Error::Config(format!("TLS: {e}")))?;
+                let left = deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(1));
+                stream.set_read_timeout(Some(left)).map_err(|e| Error::io(&addr, e))?;
+                let mut tls = rustls::StreamOwned::new(session, stream);
+                while tls.conn.is_handshaking() {
+                    tls.conn.complete_io(&mut tls.sock).map_err(|e| {
+                        Error::io(&addr, std::io::Error::new(e.kind(), format!("TLS handshake failed: {e}")))
+                    })?;
+                }
+                SyncStream::Tls(Box::new(tls))
+            }
+        };
         let mut conn = SyncConn {
             stream,
             rbuf: BytesMut::with_capacity(16 * 1024),
@@ -90,6 +148,7 @@ impl SyncConn {
     pub fn write(&mut self, payload: &[u8]) -> Result<(), Error> {
         self.stream
             .write_all(payload)
+            .and_then(|()| self.stream.flush())
             .map_err(|e| Error::io(&self.addr, e))
     }
 
@@ -122,6 +181,7 @@ impl SyncConn {
                 .is_none_or(|t| t > left || left - t > Duration::from_millis(50))
             {
                 self.stream
+                    .tcp()
                     .set_read_timeout(want)
                     .map_err(|e| Failure::Lost(Error::io(&self.addr, e)))?;
                 self.read_timeout = want;

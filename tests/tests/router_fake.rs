@@ -1,0 +1,226 @@
+//! Scripted fake nodes force the exact replies a real cluster only gives by chance:
+//! TRYAGAIN, CLUSTERDOWN, endless MOVED, the empty-host MOVED form, garbage bytes.
+
+use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering::SeqCst};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use slotwise::resp::Value;
+use slotwise::slot::key_slot;
+use slotwise::{blocking::Client, ClientOptions, Error};
+use slotwise_testcluster::{FakeNode, Reply};
+
+fn bulk(s: &str) -> Value {
+    Value::Bulk(Bytes::copy_from_slice(s.as_bytes()))
+}
+
+/// CLUSTER SHARDS saying one primary at 127.0.0.1:`port` owns every slot.
+fn shards_reply(port: u16) -> Reply {
+    let node = Value::Array(vec![
+        bulk("id"),
+        bulk("fake"),
+        bulk("port"),
+        Value::Int(port as i64),
+        bulk("ip"),
+        bulk("127.0.0.1"),
+        bulk("endpoint"),
+        bulk("127.0.0.1"),
+        bulk("role"),
+        bulk("master"),
+        bulk("replication-offset"),
+        Value::Int(0),
+        bulk("health"),
+        bulk("online"),
+    ]);
+    let shard = Value::Array(vec![
+        bulk("slots"),
+        Value::Array(vec![Value::Int(0), Value::Int(16383)]),
+        bulk("nodes"),
+        Value::Array(vec![node]),
+    ]);
+    Reply::value(&Value::Array(vec![shard]))
+}
+
+fn is(argv: &[Vec<u8>], name: &str) -> bool {
+    argv.first()
+        .is_some_and(|a| a.eq_ignore_ascii_case(name.as_bytes()))
+}
+
+/// A fake node that answers CLUSTER SHARDS about itself and GET with `on_get(n)` for the
+/// n-th GET (0-based).
+fn fake(on_get: impl Fn(usize) -> Reply + Send + 'static) -> FakeNode {
+    let port = Arc::new(AtomicU16::new(0));
+    let gets = AtomicUsize::new(0);
+    let p = port.clone();
+    let node = FakeNode::start(move |argv| {
+        if is(argv, "CLUSTER") {
+            shards_reply(p.load(SeqCst))
+        } else if is(argv, "GET") {
+            on_get(gets.fetch_add(1, SeqCst))
+        } else {
+            Reply::ok()
+        }
+    })
+    .unwrap();
+    port.store(node.port(), SeqCst);
+    node
+}
+
+fn opts(seed: String) -> ClientOptions {
+    ClientOptions::new([seed]).retries(8, Duration::from_millis(1), Duration::from_millis(5))
+}
+
+#[test]
+fn retries_after_tryagain_then_succeeds() {
+    let node = fake(|n| {
+        if n < 2 {
+            Reply::error("TRYAGAIN Multiple keys request during rehashing of slot")
+        } else {
+            Reply::bulk("v")
+        }
+    });
+    let c = Client::connect(opts(node.addr())).unwrap();
+    let v: String = c.get("k").unwrap();
+    assert_eq!(v, "v");
+    assert_eq!(c.stats().retries, 2);
+}
+
+#[test]
+fn retries_after_clusterdown_then_succeeds_and_refreshes() {
+    let node = fake(|n| {
+        if n == 0 {
+            Reply::error("CLUSTERDOWN The cluster is down")
+        } else {
+            Reply::bulk("v")
+        }
+    });
+    let c = Client::connect(opts(node.addr())).unwrap();
+    let v: String = c.get("k").unwrap();
+    assert_eq!(v, "v");
+    assert!(c.stats().retries >= 1);
+}
+
+#[test]
+fn endless_moved_spends_the_budget_and_names_slot_and_nodes() {
+    // Two nodes sending the key's slot to each other forever.
+    let slot = key_slot(b"k").get();
+    let other = Arc::new(AtomicU16::new(0));
+    let o = other.clone();
+    let a = fake(move |_| Reply::error(&format!("MOVED {slot} 127.0.0.1:{}", o.load(SeqCst))));
+    let a_port = a.port();
+    let b = fake(move |_| Reply::error(&format!("MOVED {slot} 127.0.0.1:{a_port}")));
+    other.store(b.port(), SeqCst);
+    let c = Client::connect(opts(a.addr()).max_redirects(5)).unwrap();
+    let err = c.get::<String>("k").unwrap_err();
+    assert!(matches!(err, Error::RedirectBudget { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(msg.contains(&format!("slot {slot}")), "{msg}");
+    assert!(msg.contains(&a.addr()) && msg.contains(&b.addr()), "{msg}");
+    assert!(msg.contains("MOVED"), "{msg}");
+}
+
+#[test]
+fn moved_with_empty_host_goes_to_the_answering_host() {
+    let target = fake(|_| Reply::bulk("from-target"));
+    let tport = target.port();
+    let slot = key_slot(b"k").get();
+    let first = fake(move |_| Reply::error(&format!("MOVED {slot} :{tport}")));
+    let c = Client::connect(opts(first.addr())).unwrap();
+    let v: String = c.get("k").unwrap();
+    assert_eq!(v, "from-target");
+    assert_eq!(c.stats().moved, 1);
+    // The slot was patched: the next GET goes straight to the target.
+    let before = first.command_count();
+    let v: String = c.get("k").unwrap();
+    assert_eq!(v, "from-target");
+    let gets_on_first = first.commands()[before..]
+        .iter()
+        .filter(|a| is(a, "GET"))
+        .count();
+    assert_eq!(gets_on_first, 0);
+}
+
+#[test]
+fn ask_sends_asking_then_the_command_and_leaves_the_map_alone() {
+    let target = FakeNode::start(|argv| {
+        if is(argv, "ASKING") {
+            Reply::ok()
+        } else {
+            Reply::bulk("migrated")
+        }
+    })
+    .unwrap();
+    let tport = target.port();
+    let slot = key_slot(b"k").get();
+    let source = fake(move |_| Reply::error(&format!("ASK {slot} 127.0.0.1:{tport}")));
+    let c = Client::connect(opts(source.addr())).unwrap();
+    let v: String = c.get("k").unwrap();
+    assert_eq!(v, "migrated");
+    let cmds = target.commands();
+    assert_eq!(cmds[0], vec![b"ASKING".to_vec()]);
+    assert_eq!(cmds[1], vec![b"GET".to_vec(), b"k".to_vec()]);
+    assert_eq!(c.stats().ask, 1);
+    let owner = c.topology().primary_of(key_slot(b"k")).unwrap().to_string();
+    assert_eq!(owner, source.addr());
+}
+
+#[test]
+fn refused_asking_means_the_command_is_not_sent() {
+    let target = FakeNode::start(|argv| {
+        if is(argv, "ASKING") {
+            Reply::error("ERR ASKING refused")
+        } else {
+            Reply::bulk("x")
+        }
+    })
+    .unwrap();
+    let tport = target.port();
+    let slot = key_slot(b"k").get();
+    let source = fake(move |_| Reply::error(&format!("ASK {slot} 127.0.0.1:{tport}")));
+    let c = Client::connect(opts(source.addr())).unwrap();
+    let err = c.get::<String>("k").unwrap_err();
+    assert!(err.to_string().contains("ASKING refused"), "{err}");
+    assert!(target.commands().iter().all(|a| is(a, "ASKING")));
+}
+
+#[test]
+fn malformed_reply_bytes_give_a_protocol_error_not_a_panic() {
+    let node = fake(|n| {
+        if n == 0 {
+            Reply::Raw(b"?garbage\r\n".to_vec())
+        } else {
+            Reply::bulk("ok-after")
+        }
+    });
+    let c = Client::connect(opts(node.addr())).unwrap();
+    let err = c.get::<String>("k").unwrap_err();
+    assert!(matches!(err, Error::Protocol { .. }), "{err:?}");
+    assert!(err.to_string().contains("malformed RESP"), "{err}");
+    // The bad connection was dropped; a new one works.
+    let v: String = c.get("k").unwrap();
+    assert_eq!(v, "ok-after");
+}
+
+#[test]
+fn async_client_follows_the_same_decisions() {
+    let node = fake(|n| {
+        if n == 0 {
+            Reply::error("TRYAGAIN later")
+        } else {
+            Reply::bulk("v")
+        }
+    });
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let c = slotwise::aio::Client::connect(opts(node.addr()))
+            .await
+            .unwrap();
+        let v: String = c.get("k").await.unwrap();
+        assert_eq!(v, "v");
+        assert_eq!(c.stats().retries, 1);
+    });
+}
