@@ -74,7 +74,10 @@ impl ClusterScan {
             Some(Value::Array(k)) | Some(Value::Set(k)) => k,
             _ => return Err(shape()),
         };
-        let cursor = parts.pop().and_then(|c| c.as_bytes().cloned()).ok_or_else(shape)?;
+        let cursor = parts
+            .pop()
+            .and_then(|c| c.as_bytes().cloned())
+            .ok_or_else(shape)?;
         if &cursor[..] == b"0" {
             self.node += 1;
             self.cursor = Bytes::from_static(b"0");
@@ -109,7 +112,11 @@ mod tests {
     fn reply(cursor: &str, keys: &[&str]) -> Value {
         Value::Array(vec![
             Value::Bulk(Bytes::copy_from_slice(cursor.as_bytes())),
-            Value::Array(keys.iter().map(|k| Value::Bulk(Bytes::copy_from_slice(k.as_bytes()))).collect()),
+            Value::Array(
+                keys.iter()
+                    .map(|k| Value::Bulk(Bytes::copy_from_slice(k.as_bytes())))
+                    .collect(),
+            ),
         ])
     }
 
@@ -119,7 +126,10 @@ mod tests {
         let (node, c) = s.next_command().unwrap();
         assert_eq!(&*node, "127.0.0.1:7000");
         let args: Vec<&[u8]> = c.args().collect();
-        assert_eq!(args, [&b"SCAN"[..], b"0", b"MATCH", b"user:*", b"COUNT", b"100"]);
+        assert_eq!(
+            args,
+            [&b"SCAN"[..], b"0", b"MATCH", b"user:*", b"COUNT", b"100"]
+        );
         assert_eq!(s.on_reply(reply("17", &["a"])).unwrap(), ["a"]);
         assert_eq!(s.next_command().unwrap().1.arg_at(1), Some(&b"17"[..]));
         s.on_reply(reply("0", &["b"])).unwrap();

@@ -177,12 +177,20 @@ impl Client {
     /// # Errors
     ///
     /// As [`Client::query`].
-    pub async fn scan_next(&self, scan: &mut crate::scan::ClusterScan) -> Result<Option<Vec<bytes::Bytes>>> {
+    pub async fn scan_next(
+        &self,
+        scan: &mut crate::scan::ClusterScan,
+    ) -> Result<Option<Vec<bytes::Bytes>>> {
         let Some((node, cmd)) = scan.next_command() else {
             return Ok(None);
         };
         let plan = Plan::on_node(&self.inner.router, node, cmd, Instant::now());
-        let reply = self.inner.run(plan).await.pop().unwrap_or(Err(Error::Closed))?;
+        let reply = self
+            .inner
+            .run(plan)
+            .await
+            .pop()
+            .unwrap_or(Err(Error::Closed))?;
         scan.on_reply(reply).map(Some)
     }
 

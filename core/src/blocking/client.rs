@@ -84,7 +84,11 @@ impl Client {
                 "no seed nodes given: pass at least one host:port".into(),
             ));
         }
-        let tls = opts.tls.as_ref().map(crate::tls::client_config).transpose()?;
+        let tls = opts
+            .tls
+            .as_ref()
+            .map(crate::tls::client_config)
+            .transpose()?;
         let inner = Arc::new(Inner {
             router: Router::new(opts.clone()),
             opts,
@@ -165,7 +169,10 @@ impl Client {
     /// # Errors
     ///
     /// As [`Client::query`].
-    pub fn scan_next(&self, scan: &mut crate::scan::ClusterScan) -> Result<Option<Vec<bytes::Bytes>>> {
+    pub fn scan_next(
+        &self,
+        scan: &mut crate::scan::ClusterScan,
+    ) -> Result<Option<Vec<bytes::Bytes>>> {
         let Some((node, cmd)) = scan.next_command() else {
             return Ok(None);
         };

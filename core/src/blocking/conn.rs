@@ -108,12 +108,19 @@ impl SyncConn {
                 let name = crate::tls::server_name(&addr)?;
                 let session = rustls::ClientConnection::new(cfg.clone(), name)
                     .map_err(|e| Error::Config(format!("TLS: {e}")))?;
-                let left = deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(1));
-                stream.set_read_timeout(Some(left)).map_err(|e| Error::io(&addr, e))?;
+                let left = deadline
+                    .saturating_duration_since(Instant::now())
+                    .max(Duration::from_millis(1));
+                stream
+                    .set_read_timeout(Some(left))
+                    .map_err(|e| Error::io(&addr, e))?;
                 let mut tls = rustls::StreamOwned::new(session, stream);
                 while tls.conn.is_handshaking() {
                     tls.conn.complete_io(&mut tls.sock).map_err(|e| {
-                        Error::io(&addr, std::io::Error::new(e.kind(), format!("TLS handshake failed: {e}")))
+                        Error::io(
+                            &addr,
+                            std::io::Error::new(e.kind(), format!("TLS handshake failed: {e}")),
+                        )
                     })?;
                 }
                 SyncStream::Tls(Box::new(tls))

@@ -162,12 +162,21 @@ impl Router {
                 if !*readonly || self.opts.read_policy == ReadPolicy::Primary {
                     return Some(shard.primary.addr.clone());
                 }
-                let healthy: Vec<&Arc<str>> = shard
-                    .replicas
-                    .iter()
-                    .filter(|r| r.health == Health::Online)
-                    .map(|r| &r.addr)
-                    .collect();
+                // Redis 7.0 reports every replica as `loading` while the replication offsets
+                // it gossips are 0, so a loading replica still serves when no replica is
+                // reported online; a replica that really is loading answers LOADING, and
+                // the retry goes to the primary (see `Plan::apply`).
+                let usable = |h: Health| {
+                    shard
+                        .replicas
+                        .iter()
+                        .filter(move |r| r.health == h)
+                        .map(|r| &r.addr)
+                };
+                let mut healthy: Vec<&Arc<str>> = usable(Health::Online).collect();
+                if healthy.is_empty() {
+                    healthy = usable(Health::Loading).collect();
+                }
                 match self.opts.read_policy {
                     ReadPolicy::PreferReplica if !healthy.is_empty() => {
                         let i = self.rotate.fetch_add(1, Relaxed) % healthy.len();

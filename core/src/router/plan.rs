@@ -113,7 +113,14 @@ impl Plan {
             reconnect: Vec::new(),
         };
         let readonly = command::info_of(&cmd).readonly;
-        plan.push_sub(router, vec![cmd], Vec::new(), Target::Node(addr), readonly, now);
+        plan.push_sub(
+            router,
+            vec![cmd],
+            Vec::new(),
+            Target::Node(addr),
+            readonly,
+            now,
+        );
         plan.items.push(Item {
             combine: Combine::Single,
             first: 0,
@@ -466,7 +473,13 @@ impl Plan {
                 self.open -= 1;
             }
             Action::Redirect { addr, asking } => s.hop = Hop::At(addr, asking),
-            Action::Retry { delay, .. } => s.hop = Hop::Wait(now + delay),
+            Action::Retry { delay, .. } => {
+                // A read that failed on a replica is retried on the primary.
+                if let Target::Slot { readonly, .. } = &mut s.target {
+                    *readonly = false;
+                }
+                s.hop = Hop::Wait(now + delay);
+            }
         }
     }
 

@@ -285,7 +285,10 @@ fn redirect_budget_spent_error_names_the_slot_nodes_tried_and_their_answers() {
             attempts,
         } => {
             assert_eq!(*s, Some(slot(3999)));
-            assert_eq!(*redirects, 3, "the message counts redirects followed, not tries");
+            assert_eq!(
+                *redirects, 3,
+                "the message counts redirects followed, not tries"
+            );
             assert_eq!(attempts.len(), 4);
             assert_eq!(attempts[0].node, P0);
             assert_eq!(attempts[1].node, P1);

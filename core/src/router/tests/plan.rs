@@ -114,6 +114,28 @@ fn a_read_goes_to_a_replica_under_prefer_replica_and_a_write_to_the_primary() {
 }
 
 #[test]
+fn a_read_that_fails_on_a_replica_is_retried_on_the_primary() {
+    let r = router_with(opts().read_policy(ReadPolicy::PreferReplica));
+    let now = Instant::now();
+    let mut plan = Plan::new(&r, [cmd("GET").arg(K2)], now);
+    let batches = plan.ready(&r, now);
+    assert_eq!(&*batches[0].addr, R2);
+    let loading = Value::Error(Bytes::from_static(
+        b"LOADING Redis is loading the dataset in memory",
+    ));
+    plan.on_reply(
+        &r,
+        R2,
+        batches[0].entries[0].0,
+        Outcome::Reply(loading),
+        now,
+    );
+    let later = plan.next_wake().expect("a retry is scheduled");
+    let batches = plan.ready(&r, later);
+    assert_eq!(&*batches[0].addr, P2, "the retry goes to the primary");
+}
+
+#[test]
 fn encode_writes_every_command_of_a_sub_request() {
     let r = router();
     let now = Instant::now();
