@@ -24,6 +24,7 @@ pub mod slot;
 pub mod stats;
 pub mod tls;
 pub mod topology;
+pub mod transaction;
 
 pub use command::{cmd, Cmd};
 pub use error::{Error, Result};

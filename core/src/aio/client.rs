@@ -228,6 +228,22 @@ impl Client {
     }
 }
 
+impl Client {
+    pub(super) fn router(&self) -> &Router {
+        &self.inner.router
+    }
+
+    /// A new connection used by one caller only (WATCH sessions).
+    pub(super) fn dedicated_conn(&self, addr: &Arc<str>) -> ConnHandle {
+        ConnHandle::spawn(
+            addr.clone(),
+            self.inner.opts.clone(),
+            self.inner.tls.clone(),
+            false,
+        )
+    }
+}
+
 impl Inner {
     fn conn(&self, addr: &Arc<str>) -> ConnHandle {
         let mut conns = self.conns.lock().unwrap_or_else(|p| p.into_inner());

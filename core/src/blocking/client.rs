@@ -216,6 +216,20 @@ impl Client {
     }
 }
 
+impl Client {
+    pub(super) fn router(&self) -> &Router {
+        &self.inner.router
+    }
+
+    pub(super) fn take_conn(&self, addr: &Arc<str>) -> Result<SyncConn> {
+        self.inner.take_conn(addr)
+    }
+
+    pub(super) fn give_back(&self, conn: SyncConn) {
+        self.inner.give_back(conn)
+    }
+}
+
 impl Inner {
     fn take_conn(&self, addr: &Arc<str>) -> Result<SyncConn> {
         if let Some(c) = self

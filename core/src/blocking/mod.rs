@@ -3,5 +3,7 @@
 
 mod client;
 mod conn;
+mod watch;
 
 pub use client::Client;
+pub use watch::Watch;

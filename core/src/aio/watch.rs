@@ -1,0 +1,166 @@
+//! WATCH sessions for the async client: a dedicated connection (not the shared multiplexed
+//! one, whose other users would interleave commands) pinned to the watched slot's node.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::BytesMut;
+use tokio::sync::oneshot;
+
+use crate::command::{Cmd, ToArg};
+use crate::commands::build;
+use crate::error::{Error, Result};
+use crate::from_value::FromValue;
+use crate::pipeline::Pipeline;
+use crate::resp::Value;
+use crate::router::{Action, Outcome, Target};
+use crate::slot::Slot;
+use crate::transaction;
+
+use super::client::Client;
+use super::conn::{ConnHandle, Failure, Request};
+
+/// An optimistic transaction in progress (see [`crate::blocking::Watch`] for the pattern).
+pub struct Watch {
+    client: Client,
+    conn: ConnHandle,
+    addr: Arc<str>,
+    slot: Slot,
+}
+
+impl std::fmt::Debug for Watch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Watch")
+            .field("slot", &self.slot)
+            .field("node", &self.addr)
+            .finish()
+    }
+}
+
+async fn roundtrip(
+    conn: &ConnHandle,
+    payload: BytesMut,
+    replies: usize,
+    deadline: Instant,
+    slot: Slot,
+) -> Result<Vec<Value>, Outcome> {
+    let (tx, rx) = oneshot::channel();
+    if conn
+        .send(Request {
+            payload,
+            replies,
+            asking: false,
+            tx,
+        })
+        .is_err()
+    {
+        return Err(Outcome::NotSent(Error::Closed));
+    }
+    match tokio::time::timeout_at(deadline.into(), rx).await {
+        Ok(Ok(Ok(v))) => Ok(v),
+        Ok(Ok(Err(Failure::NotSent(e)))) => Err(Outcome::NotSent(e)),
+        Ok(Ok(Err(Failure::Lost(e)))) => Err(Outcome::Lost(e)),
+        Ok(Err(_)) => Err(Outcome::Lost(Error::Closed)),
+        Err(_) => Err(Outcome::Lost(Error::Timeout {
+            slot: Some(slot),
+            after: std::time::Duration::ZERO,
+            attempts: Vec::new(),
+        })),
+    }
+}
+
+fn outcome_error(o: Outcome) -> Error {
+    match o {
+        Outcome::NotSent(e) | Outcome::Lost(e) => e,
+        _ => Error::Closed,
+    }
+}
+
+impl Client {
+    /// WATCHes `keys` (one slot) on a dedicated connection to their node.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CrossSlot`] when the keys span slots; otherwise as [`Client::query`].
+    pub async fn watch<K: ToArg>(&self, keys: &[K]) -> Result<Watch> {
+        let watch = build::keys_cmd("WATCH", keys);
+        let slot = transaction::session_slot("WATCH", [&watch])?;
+        let router = self.router();
+        let mut st = router.new_request(Some(slot), Instant::now());
+        loop {
+            let target = Target::Slot {
+                slot,
+                readonly: false,
+            };
+            let mut conn = None;
+            let (addr, outcome): (Arc<str>, Outcome) = match router.node_for(&target) {
+                None => ("-".into(), Outcome::NoRoute),
+                Some(addr) => {
+                    let c = self.dedicated_conn(&addr);
+                    let mut payload = BytesMut::new();
+                    watch.write_resp(&mut payload);
+                    match roundtrip(&c, payload, 1, st.deadline, slot).await {
+                        Ok(mut v) => {
+                            conn = Some(c);
+                            (addr, Outcome::Reply(v.pop().unwrap_or(Value::Nil)))
+                        }
+                        Err(o) => (addr, o),
+                    }
+                }
+            };
+            match router.decide(&mut st, &addr, outcome, false, Instant::now()) {
+                Action::Done(Ok(_)) => {
+                    let conn = conn.ok_or(Error::Closed)?;
+                    return Ok(Watch {
+                        client: self.clone(),
+                        conn,
+                        addr,
+                        slot,
+                    });
+                }
+                Action::Done(Err(e)) => return Err(e),
+                Action::Redirect { .. } => {}
+                Action::Retry { delay, .. } => tokio::time::sleep(delay).await,
+            }
+        }
+    }
+}
+
+impl Watch {
+    /// Runs a command on the watched node (its keys must be in the watched slot).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CrossSlot`], error replies as [`Error::Server`], connection failures.
+    pub async fn query<T: FromValue>(&mut self, cmd: Cmd) -> Result<T> {
+        transaction::check_in_slot(&cmd, self.slot)?;
+        let deadline = Instant::now() + self.client.router().options().request_timeout;
+        let mut payload = BytesMut::new();
+        cmd.write_resp(&mut payload);
+        let reply = roundtrip(&self.conn, payload, 1, deadline, self.slot)
+            .await
+            .map_err(outcome_error)?;
+        T::from_value(transaction::reply_result(
+            &self.addr,
+            reply.into_iter().next().unwrap_or(Value::Nil),
+        )?)
+    }
+
+    /// Runs `tx` as MULTI/EXEC. `Ok(None)`: a watched key changed, nothing was applied.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CrossSlot`] before sending; the first failing command's error.
+    pub async fn exec(self, tx: &Pipeline) -> Result<Option<Vec<Value>>> {
+        for c in tx.commands() {
+            transaction::check_in_slot(c, self.slot)?;
+        }
+        let deadline = Instant::now() + self.client.router().options().request_timeout;
+        let mut payload = BytesMut::new();
+        let n = transaction::encode_exec(tx.commands(), &mut payload);
+        let replies = roundtrip(&self.conn, payload, n, deadline, self.slot)
+            .await
+            .map_err(outcome_error)?;
+        transaction::exec_result(&self.addr, replies)
+    }
+}

@@ -1,0 +1,133 @@
+//! Sans-I/O parts of WATCH sessions (optimistic transactions on one slot), shared by both
+//! drivers: the slot check, the bytes to send, and what the replies mean.
+
+use bytes::BytesMut;
+
+use crate::command::{self, Cmd};
+use crate::error::Error;
+use crate::resp::{ServerError, Value};
+use crate::slot::{key_slot, Slot};
+
+/// The slot every key of `cmds` hashes to.
+///
+/// # Errors
+///
+/// [`Error::CrossSlot`] listing every key and slot, or [`Error::Config`] without keys.
+pub fn session_slot<'a>(
+    context: &str,
+    cmds: impl IntoIterator<Item = &'a Cmd>,
+) -> Result<Slot, Error> {
+    let mut keys: Vec<&[u8]> = Vec::new();
+    for c in cmds {
+        let info = command::info_of(c);
+        keys.extend(command::key_indices(c, info.keys).filter_map(|i| c.arg_at(i)));
+    }
+    let Some(first) = keys.first() else {
+        return Err(Error::Config(format!("{context} needs at least one key")));
+    };
+    let slot = key_slot(first);
+    if keys.iter().any(|k| key_slot(k) != slot) {
+        return Err(command::cross_slot(context, keys.into_iter()));
+    }
+    Ok(slot)
+}
+
+/// Checks that `cmd` touches only `slot` (or no key), so it may run inside the session.
+///
+/// # Errors
+///
+/// [`Error::CrossSlot`] naming the keys.
+pub fn check_in_slot(cmd: &Cmd, slot: Slot) -> Result<(), Error> {
+    let info = command::info_of(cmd);
+    let mut keys = command::key_indices(cmd, info.keys).filter_map(|i| cmd.arg_at(i));
+    if keys.any(|k| key_slot(k) != slot) {
+        let all = command::key_indices(cmd, info.keys).filter_map(|i| cmd.arg_at(i));
+        return Err(command::cross_slot(
+            "a command inside a WATCH session (all keys must share the watched slot)",
+            all,
+        ));
+    }
+    Ok(())
+}
+
+/// `MULTI`, the commands, `EXEC`; returns the number of replies to read.
+pub fn encode_exec(cmds: &[Cmd], out: &mut BytesMut) -> usize {
+    Cmd::new("MULTI").write_resp(out);
+    for c in cmds {
+        c.write_resp(out);
+    }
+    Cmd::new("EXEC").write_resp(out);
+    cmds.len() + 2
+}
+
+/// A reply as a result: error replies become [`Error::Server`].
+pub fn reply_result(node: &str, v: Value) -> Result<Value, Error> {
+    match v.as_error() {
+        Some(t) => Err(Error::Server {
+            error: ServerError::parse(t),
+            node: node.to_string(),
+        }),
+        None => Ok(v),
+    }
+}
+
+/// Interprets the replies of [`encode_exec`]: `Ok(None)` when a watched key changed
+/// (EXEC answered nil), the per-command replies otherwise.
+///
+/// # Errors
+///
+/// The first error among MULTI and the queued commands (EXECABORT follows them), or
+/// EXEC's own error.
+pub fn exec_result(node: &str, mut replies: Vec<Value>) -> Result<Option<Vec<Value>>, Error> {
+    let exec = replies.pop().unwrap_or(Value::Nil);
+    for r in replies {
+        reply_result(node, r)?;
+    }
+    match reply_result(node, exec)? {
+        Value::Nil => Ok(None),
+        Value::Array(items) => Ok(Some(items)),
+        other => Err(Error::Type {
+            expected: "EXEC reply (array or nil)",
+            got: other.type_name(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cmd;
+    use bytes::Bytes;
+
+    #[test]
+    fn a_session_needs_one_slot_for_every_key() {
+        let a = cmd("WATCH").arg("{u1}:a").arg("{u1}:b");
+        assert_eq!(session_slot("WATCH", [&a]).unwrap(), key_slot(b"u1"));
+        let bad = cmd("WATCH").arg("foo").arg("bar");
+        assert_eq!(
+            session_slot("WATCH", [&bad]).unwrap_err().code(),
+            "CROSSSLOT"
+        );
+        assert!(check_in_slot(&cmd("GET").arg("{u1}:c"), key_slot(b"u1")).is_ok());
+        assert!(check_in_slot(&cmd("GET").arg("other"), key_slot(b"u1")).is_err());
+        assert!(check_in_slot(&cmd("PING"), key_slot(b"u1")).is_ok());
+    }
+
+    #[test]
+    fn exec_nil_means_a_watched_key_changed() {
+        let ok = Value::Simple(Bytes::from_static(b"OK"));
+        let queued = Value::Simple(Bytes::from_static(b"QUEUED"));
+        let r = exec_result("n", vec![ok.clone(), queued.clone(), Value::Nil]).unwrap();
+        assert_eq!(r, None);
+        let r = exec_result(
+            "n",
+            vec![ok.clone(), queued, Value::Array(vec![Value::Int(1)])],
+        )
+        .unwrap();
+        assert_eq!(r, Some(vec![Value::Int(1)]));
+        let err = Value::Error(Bytes::from_static(b"ERR wrong number of arguments"));
+        let abort = Value::Error(Bytes::from_static(b"EXECABORT Transaction discarded"));
+        let e = exec_result("n", vec![ok, err, abort]).unwrap_err();
+        assert!(e.to_string().contains("wrong number"), "{e}");
+    }
+}
