@@ -213,10 +213,19 @@ impl fmt::Display for Error {
                 write_attempts(f, attempts)?;
                 f.write_str("; the node may be overloaded, paused or failing over: raise the request timeout if the command is slow")
             }
-            Error::Io { node, source } => write!(
-                f,
-                "connection to {node} failed: {source}; check that the node is up and the address is reachable from this host (for NAT/Docker, set an address map)"
-            ),
+            Error::Io { node, source } => {
+                write!(
+                    f,
+                    "connection to {node} failed: {source}; check that the node is up and the address is reachable from this host (for NAT/Docker, set an address map)"
+                )?;
+                if matches!(
+                    source.kind(),
+                    std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::UnexpectedEof
+                ) {
+                    f.write_str("; if the node accepts only TLS on this port, enable TLS in the client options")?;
+                }
+                Ok(())
+            }
             Error::Protocol { node, error } => write!(f, "{error} (node {node})"),
             Error::Auth { node, message } => write!(
                 f,

@@ -14,6 +14,7 @@ pub mod command;
 pub mod commands;
 pub mod discovery;
 pub mod error;
+mod fork;
 mod from_value;
 pub mod options;
 mod pipeline;

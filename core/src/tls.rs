@@ -73,6 +73,18 @@ pub fn server_name(addr: &str) -> Result<ServerName<'static>, Error> {
         .map_err(|_| Error::Config(format!("TLS: {host:?} is not a valid server name")))
 }
 
+/// The error for a failed TLS handshake with `addr`: a timeout usually means the port does
+/// not speak TLS at all.
+pub(crate) fn handshake_error(addr: &str, e: std::io::Error) -> Error {
+    let msg = match e.kind() {
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
+            "TLS handshake timed out: the node sent no TLS answer; check that this port serves TLS (tls-port) and not plain RESP".to_string()
+        }
+        _ => format!("TLS handshake failed: {e}"),
+    };
+    Error::io(addr, std::io::Error::new(e.kind(), msg))
+}
+
 /// Accepts any certificate (testing only), but still checks handshake signatures.
 #[derive(Debug)]
 struct NoVerify(Arc<CryptoProvider>);

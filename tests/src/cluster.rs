@@ -11,6 +11,7 @@ use crate::error::{HarnessError, Result};
 use crate::node::{ProcessState, RedisProcess};
 use crate::options::{ClusterOptions, KEEP_DIR_ENV};
 use crate::poll::{poll_until, Poll};
+use crate::tls::TlsFiles;
 use crate::topology::{parse_cluster_nodes, ClusterView, NodeLine};
 
 /// Locks a mutex, ignoring poisoning (a panicking test thread must not wedge teardown).
@@ -31,6 +32,7 @@ pub(crate) struct MemberSnapshot {
     pub index: usize,
     pub addr: String,
     pub port: u16,
+    pub tls_port: Option<u16>,
     pub id: String,
     pub state: ProcessState,
     pub pid: Option<u32>,
@@ -41,6 +43,8 @@ pub(crate) struct Inner {
     pub opts: ClusterOptions,
     pub auth: Option<Auth>,
     pub root: PathBuf,
+    /// The certificates of a TLS cluster.
+    pub tls: Option<TlsFiles>,
     pub members: Vec<Mutex<Member>>,
     /// The last view all nodes agreed on (kept for [`TestCluster::wait_for_promotion`]).
     pub last_view: Mutex<Option<ClusterView>>,
@@ -77,6 +81,9 @@ pub struct NodeProcess {
     pub addr: String,
     /// The client port.
     pub port: u16,
+    /// The TLS port of a TLS cluster's node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_port: Option<u16>,
     /// The redis-server pid.
     pub pid: u32,
     /// The node's directory.
@@ -96,7 +103,21 @@ impl TestCluster {
             )));
         }
         let root = make_root(opts.dir.as_deref())?;
-        let directives = opts.node_directives();
+        let mut directives = opts.node_directives();
+        let tls = if opts.tls {
+            match TlsFiles::generate(&root) {
+                Ok(files) => Some(files),
+                Err(e) => {
+                    let _ = fs::remove_dir_all(&root);
+                    return Err(e);
+                }
+            }
+        } else {
+            None
+        };
+        if let Some(files) = &tls {
+            directives.push_str(&files.directives());
+        }
         let mut members = Vec::new();
         for i in 0..opts.node_count() {
             let label = if i < opts.primaries {
@@ -112,10 +133,15 @@ impl TestCluster {
                 directives.clone(),
                 opts.die_with_harness,
             ) {
-                Ok(proc) => members.push(Mutex::new(Member {
-                    proc,
-                    id: String::new(),
-                })),
+                Ok(mut proc) => {
+                    if tls.is_some() {
+                        proc.enable_tls();
+                    }
+                    members.push(Mutex::new(Member {
+                        proc,
+                        id: String::new(),
+                    }))
+                }
                 Err(e) => {
                     let _ = fs::remove_dir_all(&root);
                     return Err(e);
@@ -127,6 +153,7 @@ impl TestCluster {
                 auth: opts.auth(),
                 opts,
                 root,
+                tls,
                 members,
                 last_view: Mutex::new(None),
             }),
@@ -223,6 +250,7 @@ impl TestCluster {
                     index,
                     addr: m.proc.addr(),
                     port: m.proc.port(),
+                    tls_port: m.proc.tls_port(),
                     id: m.id.clone(),
                     state: m.proc.state(),
                     pid: m.proc.pid(),
@@ -231,12 +259,13 @@ impl TestCluster {
             .collect()
     }
 
-    /// The member index for an address ("host:port"; matched by port).
+    /// The member index for an address ("host:port"; matched by port, the plain or the TLS
+    /// one).
     pub(crate) fn index_of(&self, addr: &str) -> Result<usize> {
         let port: Option<u16> = addr.rsplit_once(':').and_then(|(_, p)| p.parse().ok());
         self.members()
             .into_iter()
-            .find(|m| Some(m.port) == port)
+            .find(|m| port.is_some() && (Some(m.port) == port || m.tls_port == port))
             .map(|m| m.index)
             .ok_or_else(|| HarnessError::UnknownNode(addr.to_string()))
     }
@@ -293,6 +322,7 @@ impl TestCluster {
                 m.proc.pid().map(|pid| NodeProcess {
                     addr: m.proc.addr(),
                     port: m.proc.port(),
+                    tls_port: m.proc.tls_port(),
                     pid,
                     dir: m.proc.dir().to_owned(),
                 })

@@ -8,6 +8,7 @@ use crate::conn::{AdminConn, Auth, DEFAULT_TIMEOUT};
 use crate::error::{HarnessError, Result};
 use crate::node::ProcessState;
 use crate::options::ClusterOptions;
+use crate::tls::TlsFiles;
 use crate::topology::{NodeInfo, NodeLine, Role};
 
 impl TestCluster {
@@ -52,6 +53,7 @@ impl TestCluster {
                 id: m.id,
                 addr: m.addr,
                 port: m.port,
+                tls_port: m.tls_port,
                 role,
                 primary_id,
                 slots,
@@ -89,6 +91,44 @@ impl TestCluster {
             .collect()
     }
 
+    /// In a TLS cluster ([`ClusterOptions::tls`]), the TLS addresses ("127.0.0.1:tls-port") of
+    /// the running nodes, for seeding a TLS client; empty otherwise.
+    pub fn tls_seeds(&self) -> Vec<String> {
+        self.members()
+            .into_iter()
+            .filter(|m| m.state == ProcessState::Running)
+            .filter_map(|m| m.tls_port.map(|p| format!("127.0.0.1:{p}")))
+            .collect()
+    }
+
+    /// In a TLS cluster, the PEM file of the CA that signed the nodes' certificate (what a
+    /// client must trust).
+    pub fn ca_file(&self) -> Option<PathBuf> {
+        self.inner.tls.as_ref().map(|t| t.ca_cert.clone())
+    }
+
+    /// In a TLS cluster, all its certificate files.
+    pub fn tls_files(&self) -> Option<&TlsFiles> {
+        self.inner.tls.as_ref()
+    }
+
+    /// The TLS address ("127.0.0.1:tls-port") of the node at `addr` (given by its plain or
+    /// its TLS address).
+    pub fn tls_addr(&self, addr: &str) -> Result<String> {
+        let i = self.index_of(addr)?;
+        self.members()[i]
+            .tls_port
+            .map(|p| format!("127.0.0.1:{p}"))
+            .ok_or_else(|| HarnessError::Invalid("this cluster was started without TLS".into()))
+    }
+
+    /// The plain address ("127.0.0.1:port") of the node at `addr` (given by its plain or its
+    /// TLS address): what [`TestCluster::conn`] and the harness' own connections use.
+    pub fn plain_addr(&self, addr: &str) -> Result<String> {
+        let i = self.index_of(addr)?;
+        Ok(self.members().swap_remove(i).addr)
+    }
+
     /// Addresses of all nodes, whatever their state, in start order.
     pub fn addrs(&self) -> Vec<String> {
         self.members().into_iter().map(|m| m.addr).collect()
@@ -108,11 +148,11 @@ impl TestCluster {
         self.primary_for_slot(slotwise::slot::key_slot(key).get())
     }
 
-    /// The node listening on `port`.
+    /// The node listening on `port` (its plain or its TLS port).
     pub fn node_for_port(&self, port: u16) -> Result<NodeInfo> {
         self.nodes()?
             .into_iter()
-            .find(|n| n.port == port)
+            .find(|n| n.port == port || n.tls_port == Some(port))
             .ok_or_else(|| HarnessError::UnknownNode(format!("127.0.0.1:{port}")))
     }
 
@@ -122,9 +162,14 @@ impl TestCluster {
         Ok(self.nodes()?.swap_remove(index))
     }
 
-    /// An authenticated [`AdminConn`] to `addr` (5 s timeouts).
+    /// An authenticated [`AdminConn`] to `addr` (5 s timeouts). Always plain TCP: a node's
+    /// TLS address is mapped to its plain one.
     pub fn conn(&self, addr: &str) -> Result<AdminConn> {
-        AdminConn::connect(addr, self.inner.auth.as_ref(), DEFAULT_TIMEOUT)
+        let plain = match self.inner.tls {
+            Some(_) => self.plain_addr(addr).unwrap_or_else(|_| addr.to_string()),
+            None => addr.to_string(),
+        };
+        AdminConn::connect(&plain, self.inner.auth.as_ref(), DEFAULT_TIMEOUT)
     }
 
     /// The credentials clients need, if any.

@@ -7,6 +7,8 @@
 //! - [`AdminConn`] ([`conn`]): a blocking RESP connection for commands and assertions.
 //! - [`StandaloneRedis`] ([`standalone`]): a plain non-cluster server.
 //! - [`FakeNode`] ([`fake`]): a scripted server that replies exactly what a test needs.
+//! - TLS clusters ([`ClusterOptions::tls`], certificates from [`tls`]): nodes serve TLS on
+//!   a second port; [`TestCluster::tls_seeds`] and [`TestCluster::ca_file`] for clients.
 //!
 //! The `slotwise-testcluster` binary exposes `up` / `down` for non-Rust test suites.
 //!
@@ -33,6 +35,7 @@ mod ports;
 pub mod process;
 pub mod stable;
 pub mod standalone;
+pub mod tls;
 pub mod topology;
 
 pub use cluster::{ClusterProcesses, NodeProcess, TestCluster};
@@ -45,4 +48,5 @@ pub use ops::FailoverMode;
 pub use options::{ClusterOptions, KEEP_DIR_ENV};
 pub use process::process_alive;
 pub use standalone::{StandaloneOptions, StandaloneRedis};
+pub use tls::TlsFiles;
 pub use topology::{NodeInfo, Role};

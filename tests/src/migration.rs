@@ -26,6 +26,8 @@ pub struct Migration<'a> {
     slot: u16,
     source: String,
     target: String,
+    /// The target's TLS address in a TLS cluster: `MIGRATE` then connects over TLS.
+    target_tls: Option<String>,
     source_id: String,
     target_id: String,
 }
@@ -47,7 +49,7 @@ impl TestCluster {
             .ok_or_else(|| HarnessError::Invalid(format!("no primary serves slot {slot}")))?;
         let target = nodes
             .iter()
-            .find(|n| n.addr == to || n.port == port_of(to))
+            .find(|n| n.addr == to || n.port == port_of(to) || n.tls_port == Some(port_of(to)))
             .ok_or_else(|| HarnessError::UnknownNode(to.to_string()))?;
         if target.role != Role::Primary {
             return Err(HarnessError::Invalid(format!("{to} is not a primary")));
@@ -67,6 +69,7 @@ impl TestCluster {
             slot,
             source: source.addr.clone(),
             target: target.addr.clone(),
+            target_tls: target.tls_addr(),
             source_id: source.id.clone(),
             target_id: target.id.clone(),
         })
@@ -96,6 +99,16 @@ impl TestCluster {
             };
             cmd.args(["-a", pass, "--no-auth-warning"]);
         }
+        // In a TLS cluster, redis-cli must speak TLS: over plain connections it is told the
+        // plain ports, and the MIGRATEs it sends (which redis-server runs over TLS) would fail.
+        let entry = match &self.inner.tls {
+            Some(files) => {
+                cmd.arg("--tls").arg("--cacert").arg(&files.ca_cert);
+                self.tls_addr(from)?
+            }
+            None => from.to_string(),
+        };
+        let from = entry.as_str();
         let n = nslots.to_string();
         cmd.args(["--cluster", "reshard", from])
             .args(["--cluster-from", &from_id, "--cluster-to", &to_id])
@@ -198,8 +211,11 @@ impl Migration<'_> {
         if keys.is_empty() {
             return Ok(0);
         }
+        // With `tls-cluster yes` redis-server connects to the MIGRATE target over TLS.
         let (host, port) = self
-            .target
+            .target_tls
+            .as_deref()
+            .unwrap_or(&self.target)
             .rsplit_once(':')
             .ok_or_else(|| HarnessError::Invalid(format!("bad address {}", self.target)))?;
         let mut args: Vec<Vec<u8>> = ["MIGRATE", host, port, "", "0", MIGRATE_TIMEOUT_MS]

@@ -63,6 +63,9 @@ pub(crate) struct RedisProcess {
     /// Config file body, without the `port` line.
     directives: String,
     port: Option<PortReservation>,
+    /// Whether the node also listens for TLS (see [`RedisProcess::enable_tls`]).
+    tls: bool,
+    tls_port: Option<PortReservation>,
     child: Option<Child>,
     state: ProcessState,
     die_with_harness: bool,
@@ -86,6 +89,8 @@ impl RedisProcess {
             redis_server,
             directives,
             port: None,
+            tls: false,
+            tls_port: None,
             child: None,
             state: ProcessState::Down,
             die_with_harness,
@@ -100,6 +105,18 @@ impl RedisProcess {
     /// "127.0.0.1:port".
     pub(crate) fn addr(&self) -> String {
         format!("127.0.0.1:{}", self.port())
+    }
+
+    /// Makes the node listen on a `tls-port` too (reserved at spawn) and pins its cluster bus
+    /// to `port + 10000` (with `tls-cluster yes` it would otherwise be `tls-port + 10000`).
+    /// The TLS file directives must be part of the process' directives.
+    pub(crate) fn enable_tls(&mut self) {
+        self.tls = true;
+    }
+
+    /// The TLS port, once reserved (TLS nodes only).
+    pub(crate) fn tls_port(&self) -> Option<u16> {
+        self.tls_port.as_ref().map(|p| p.port())
     }
 
     /// The pid while a child is attached.
@@ -130,10 +147,20 @@ impl RedisProcess {
         if self.port.is_none() {
             self.port = Some(PortReservation::new()?);
         }
+        if self.tls && self.tls_port.is_none() {
+            self.tls_port = Some(PortReservation::single()?);
+        }
         let dir = self.dir.to_string_lossy().into_owned();
         let log = self.log_path().to_string_lossy().into_owned();
+        let tls_ports = match self.tls_port() {
+            Some(t) => format!(
+                "tls-port {t}\ncluster-port {}\n",
+                u32::from(self.port()) + u32::from(crate::ports::BUS_PORT_OFFSET)
+            ),
+            None => String::new(),
+        };
         let config = format!(
-            "port {}\n{}{}{}",
+            "port {}\n{tls_ports}{}{}{}",
             self.port(),
             directive("dir", &[&dir]),
             directive("logfile", &[&log]),
@@ -201,6 +228,7 @@ impl RedisProcess {
                 {
                     attempts += 1;
                     self.port = None;
+                    self.tls_port = None;
                     let _ = fs::remove_file(self.dir.join("nodes.conf"));
                     self.spawn()?;
                     continue;

@@ -28,6 +28,13 @@ pub struct ClusterOptions {
     /// **disabled** (`user default off`), so every client must `AUTH <user> <pass>`. With both,
     /// `default` keeps full access behind `password`.
     pub acl_user: Option<(String, String)>,
+    /// Serve TLS as well: at start a throwaway CA and a certificate for `127.0.0.1` /
+    /// `localhost` are written to the cluster directory (`ca.crt`, `node.crt`, `node.key`), and
+    /// every node listens on a `tls-port` besides its plain `port` (which the harness keeps
+    /// using). Replication, the cluster bus and `MIGRATE` use TLS (`tls-cluster yes`), so that
+    /// TLS clients are told the TLS ports. See [`crate::TestCluster::tls_seeds`] and
+    /// [`crate::TestCluster::ca_file`]. Default false.
+    pub tls: bool,
     /// `cluster-node-timeout` in ms. Default 2000, so failovers in tests are quick.
     pub node_timeout_ms: u64,
     /// Extra `key value` config lines, written verbatim after the harness' own.
@@ -54,6 +61,7 @@ impl Default for ClusterOptions {
             replicas_per_primary: 1,
             password: None,
             acl_user: None,
+            tls: false,
             node_timeout_ms: 2000,
             extra_config: Vec::new(),
             redis_server: PathBuf::from("redis-server"),

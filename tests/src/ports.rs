@@ -1,4 +1,5 @@
-//! Free loopback ports for redis-server: the client port and its cluster bus port (+10000).
+//! Free loopback ports for redis-server: the client port and its cluster bus port (+10000),
+//! and for TLS nodes a single extra `tls-port`.
 //!
 //! Ports come from the kernel (`bind 127.0.0.1:0`), so parallel test processes do not pick
 //! the same numbers; a process-wide registry keeps threads of one process apart between the
@@ -26,6 +27,8 @@ fn registry() -> MutexGuard<'static, Option<HashSet<u16>>> {
 #[derive(Debug)]
 pub(crate) struct PortReservation {
     port: u16,
+    /// Whether `port + 10000` is held too.
+    bus: bool,
 }
 
 impl PortReservation {
@@ -52,10 +55,30 @@ impl PortReservation {
             }
             set.insert(port);
             set.insert(bus);
-            return Ok(PortReservation { port });
+            return Ok(PortReservation { port, bus: true });
         }
         Err(HarnessError::Invalid(
             "found no free loopback port pair (port, port+10000) in 200 tries".into(),
+        ))
+    }
+
+    /// Finds one free port (no bus port), e.g. a node's `tls-port`.
+    pub(crate) fn single() -> Result<PortReservation> {
+        for _ in 0..200 {
+            let probe = TcpListener::bind("127.0.0.1:0")
+                .map_err(|e| HarnessError::io("binding 127.0.0.1:0 to find a free port", e))?;
+            let port = probe
+                .local_addr()
+                .map_err(|e| HarnessError::io("reading a probe socket's port", e))?
+                .port();
+            let mut reg = registry();
+            let set = reg.get_or_insert_with(HashSet::new);
+            if set.insert(port) {
+                return Ok(PortReservation { port, bus: false });
+            }
+        }
+        Err(HarnessError::Invalid(
+            "found no free loopback port in 200 tries".into(),
         ))
     }
 
@@ -69,7 +92,9 @@ impl Drop for PortReservation {
     fn drop(&mut self) {
         if let Some(set) = registry().as_mut() {
             set.remove(&self.port);
-            set.remove(&(self.port + BUS_PORT_OFFSET));
+            if self.bus {
+                set.remove(&(self.port + BUS_PORT_OFFSET));
+            }
         }
     }
 }

@@ -23,6 +23,8 @@ pub struct NodeInfo {
     pub addr: String,
     /// The client port.
     pub port: u16,
+    /// The TLS port, in a TLS cluster ([`crate::ClusterOptions::tls`]).
+    pub tls_port: Option<u16>,
     /// Primary or replica.
     pub role: Role,
     /// For a replica, the node id of its primary.
@@ -36,6 +38,11 @@ pub struct NodeInfo {
 }
 
 impl NodeInfo {
+    /// "127.0.0.1:tls-port" in a TLS cluster: the address TLS clients use.
+    pub fn tls_addr(&self) -> Option<String> {
+        self.tls_port.map(|p| format!("127.0.0.1:{p}"))
+    }
+
     /// True if this node serves `slot`.
     pub fn owns_slot(&self, slot: u16) -> bool {
         self.slots.iter().any(|&(a, b)| a <= slot && slot <= b)

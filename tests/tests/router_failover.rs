@@ -38,7 +38,12 @@ fn client(cluster: &TestCluster) -> Client {
 fn key_on(cluster: &TestCluster, primary: &str) -> String {
     (0..)
         .map(|i| format!("probe:{i}"))
-        .find(|k| cluster.primary_for_slot(key_slot(k.as_bytes()).get()).unwrap() == primary)
+        .find(|k| {
+            cluster
+                .primary_for_slot(key_slot(k.as_bytes()).get())
+                .unwrap()
+                == primary
+        })
         .unwrap()
 }
 
@@ -49,7 +54,11 @@ fn time_until_writable(c: &Client, key: &str, bound: Duration) -> Duration {
         if c.set(key, "x").is_ok() {
             return start.elapsed();
         }
-        assert!(start.elapsed() < bound, "not writable after {bound:?}: stats {:?}", c.stats());
+        assert!(
+            start.elapsed() < bound,
+            "not writable after {bound:?}: stats {:?}",
+            c.stats()
+        );
     }
 }
 
@@ -63,11 +72,23 @@ fn manual_failover_under_load_loses_nothing_and_shows_no_error() {
     cluster.failover(&replica.addr).unwrap();
     load.wait_for_ops(300, Duration::from_secs(30));
     let report = load.stop();
-    assert!(report.errors.is_empty(), "application saw errors: {:?}", &report.errors[..report.errors.len().min(5)]);
+    assert!(
+        report.errors.is_empty(),
+        "application saw errors: {:?}",
+        &report.errors[..report.errors.len().min(5)]
+    );
     let bad = verify_all(&c, &report.written);
-    assert!(bad.is_empty(), "{} writes that returned OK are gone: {:?}", bad.len(), &bad[..bad.len().min(5)]);
+    assert!(
+        bad.is_empty(),
+        "{} writes that returned OK are gone: {:?}",
+        bad.len(),
+        &bad[..bad.len().min(5)]
+    );
     let t = c.topology();
-    assert!(t.primaries().any(|p| **p == *replica.addr), "client map shows the promoted replica as primary");
+    assert!(
+        t.primaries().any(|p| **p == *replica.addr),
+        "client map shows the promoted replica as primary"
+    );
 }
 
 #[test]
@@ -93,7 +114,11 @@ fn kill_9_of_a_primary_under_load_recovers_after_promotion() {
     // Errors are only allowed inside the outage window (in-flight writes at the kill
     // are ambiguous and reported, never retried blindly).
     let recovered_at = killed_at + recovery_bound();
-    assert!(report.errors.iter().all(|(t, _)| *t < recovered_at), "errors after recovery: {:?}", report.errors);
+    assert!(
+        report.errors.iter().all(|(t, _)| *t < recovered_at),
+        "errors after recovery: {:?}",
+        report.errors
+    );
     assert!(c.topology().primaries().any(|p| **p == *promoted));
     let v: Option<String> = c.get(&key).unwrap();
     assert_eq!(v.as_deref(), Some("x"));
@@ -112,14 +137,21 @@ fn sigstop_of_a_primary_is_detected_by_the_deadline_and_the_promoted_replica_fou
     assert_eq!(err.code(), "TIMEOUT", "{err}");
     let promoted = cluster.wait_for_promotion(&victim).unwrap();
     time_until_writable(&c, &key, recovery_bound());
-    assert!(c.topology().primaries().any(|p| **p == *promoted), "{:?}", c.topology());
+    assert!(
+        c.topology().primaries().any(|p| **p == *promoted),
+        "{:?}",
+        c.topology()
+    );
     cluster.resume_node(&victim).unwrap();
 }
 
 #[test]
 fn async_client_recovers_from_kill_9_without_restart() {
     let cluster = cluster();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let opts = ClientOptions::new(cluster.seeds())
         .request_timeout(Duration::from_secs(1))
         .connect_timeout(Duration::from_millis(500));
@@ -132,7 +164,11 @@ fn async_client_recovers_from_kill_9_without_restart() {
     let start = Instant::now();
     rt.block_on(async {
         while c.set(&key, "after").await.is_err() {
-            assert!(start.elapsed() < recovery_bound(), "no recovery: {:?}", c.stats());
+            assert!(
+                start.elapsed() < recovery_bound(),
+                "no recovery: {:?}",
+                c.stats()
+            );
         }
     });
     assert_eq!(rt.block_on(c.get::<String>(&key)).unwrap(), "after");

@@ -18,7 +18,8 @@ fn dead_addr() -> String {
 #[test]
 fn seeds_first_down_all_down_unresolvable_and_standalone() {
     let cluster = TestCluster::start(ClusterOptions::default()).unwrap();
-    let short = |seeds: Vec<String>| ClientOptions::new(seeds).connect_timeout(Duration::from_millis(500));
+    let short =
+        |seeds: Vec<String>| ClientOptions::new(seeds).connect_timeout(Duration::from_millis(500));
 
     // First seed down (and one unresolvable): the next one is used.
     let mut seeds = vec![dead_addr(), "no-such-host.invalid:7000".to_string()];
@@ -32,22 +33,41 @@ fn seeds_first_down_all_down_unresolvable_and_standalone() {
     let err = Client::connect(short(vec![a.clone(), b.clone()])).unwrap_err();
     assert!(matches!(err, Error::NoSeedReachable { .. }), "{err:?}");
     let msg = err.to_string();
-    assert!(msg.contains(&a) && msg.contains(&b) && msg.contains("check the seed addresses"), "{msg}");
+    assert!(
+        msg.contains(&a) && msg.contains(&b) && msg.contains("check the seed addresses"),
+        "{msg}"
+    );
 
     // A standalone Redis as the only seed: says cluster support is off there.
     let standalone = StandaloneRedis::start().unwrap();
     let err = Client::connect(short(vec![standalone.addr()])).unwrap_err();
-    assert!(matches!(err, Error::ClusterSupportDisabled { .. }), "{err:?}");
-    assert!(err.to_string().contains("cluster support is disabled"), "{err}");
+    assert!(
+        matches!(err, Error::ClusterSupportDisabled { .. }),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("cluster support is disabled"),
+        "{err}"
+    );
 
     // No seeds at all.
     let err = Client::connect(ClientOptions::new(Vec::<String>::new())).unwrap_err();
     assert!(matches!(err, Error::Config(_)), "{err:?}");
 
     // The async client reports the same.
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let err = rt.block_on(slotwise::aio::Client::connect(short(vec![standalone.addr()]))).unwrap_err();
-    assert!(matches!(err, Error::ClusterSupportDisabled { .. }), "{err:?}");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let err = rt
+        .block_on(slotwise::aio::Client::connect(short(vec![
+            standalone.addr()
+        ])))
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::ClusterSupportDisabled { .. }),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -66,17 +86,28 @@ fn acl_user_on_every_node_including_redirect_targets_and_wrong_password_fails_fa
     let key = "auth:7";
     let slot = key_slot(key.as_bytes()).get();
     let source = cluster.primary_for_slot(slot).unwrap();
-    let target = cluster.primaries().unwrap().into_iter().map(|n| n.addr).find(|a| *a != source).unwrap();
+    let target = cluster
+        .primaries()
+        .unwrap()
+        .into_iter()
+        .map(|n| n.addr)
+        .find(|a| *a != source)
+        .unwrap();
     cluster.move_slot(slot, &target).unwrap();
     let v: i64 = c.get(key).unwrap();
     assert_eq!(v, 7);
     assert!(c.stats().moved >= 1);
 
     // Wrong password: an authentication error, quickly, without the password in it.
-    let bad = ClientOptions::new(cluster.seeds()).user("app", "wrong-pw").connect_timeout(Duration::from_secs(1));
+    let bad = ClientOptions::new(cluster.seeds())
+        .user("app", "wrong-pw")
+        .connect_timeout(Duration::from_secs(1));
     let err = Client::connect(bad.clone()).unwrap_err();
     assert!(matches!(err, Error::Auth { .. }), "{err:?}");
-    assert!(err.to_string().contains("check the username and password"), "{err}");
+    assert!(
+        err.to_string().contains("check the username and password"),
+        "{err}"
+    );
     assert!(!err.to_string().contains("wrong-pw"));
     assert!(!format!("{err:?}").contains("wrong-pw"));
     assert!(!format!("{bad:?}").contains("wrong-pw"));
@@ -87,9 +118,14 @@ fn acl_user_on_every_node_including_redirect_targets_and_wrong_password_fails_fa
     assert!(matches!(err, Error::Auth { .. }), "{err:?}");
 
     // Async client with RESP3 (HELLO 3 AUTH ...) works against the same nodes.
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
-        let a = slotwise::aio::Client::connect(opts.protocol(slotwise::Protocol::Resp3)).await.unwrap();
+        let a = slotwise::aio::Client::connect(opts.protocol(slotwise::Protocol::Resp3))
+            .await
+            .unwrap();
         let v: i64 = a.get(key).await.unwrap();
         assert_eq!(v, 7);
         let h: std::collections::HashMap<String, String> = a.hgetall("nohash").await.unwrap();

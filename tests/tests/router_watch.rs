@@ -21,19 +21,30 @@ fn watch_detects_a_concurrent_change_and_a_retry_succeeds() {
     let mut w = c.watch(&["{acct}:balance"]).unwrap();
     let balance: i64 = w.query(cmd("GET").arg("{acct}:balance")).unwrap();
     let mut tx = Pipeline::transaction();
-    tx.add(cmd("SET").arg("{acct}:balance").arg(balance + 10)).add(cmd("INCR").arg("{acct}:ops"));
+    tx.add(cmd("SET").arg("{acct}:balance").arg(balance + 10))
+        .add(cmd("INCR").arg("{acct}:ops"));
     let r = w.exec(&tx).unwrap().expect("not aborted");
     assert_eq!(r.len(), 2);
     assert_eq!(c.get::<i64>("{acct}:balance").unwrap(), 510);
 
     // Keys of other slots are refused inside the session, before anything is sent.
     let mut w = c.watch(&["{acct}:balance"]).unwrap();
-    assert_eq!(w.query::<i64>(cmd("GET").arg("elsewhere")).unwrap_err().code(), "CROSSSLOT");
+    assert_eq!(
+        w.query::<i64>(cmd("GET").arg("elsewhere"))
+            .unwrap_err()
+            .code(),
+        "CROSSSLOT"
+    );
     assert_eq!(c.watch(&["foo", "bar"]).unwrap_err().code(), "CROSSSLOT");
 
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
-        let a = slotwise::aio::Client::connect(ClientOptions::new(cluster.seeds())).await.unwrap();
+        let a = slotwise::aio::Client::connect(ClientOptions::new(cluster.seeds()))
+            .await
+            .unwrap();
         let mut w = a.watch(&["{acct}:balance"]).await.unwrap();
         let b: i64 = w.query(cmd("GET").arg("{acct}:balance")).await.unwrap();
         a.set("{acct}:balance", 1).await.unwrap();

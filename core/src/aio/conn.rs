@@ -138,12 +138,7 @@ async fn connect(
             let tls = tokio_rustls::TlsConnector::from(cfg.clone())
                 .connect(name, tcp)
                 .await
-                .map_err(|e| {
-                    Error::io(
-                        addr,
-                        std::io::Error::new(e.kind(), format!("TLS handshake failed: {e}")),
-                    )
-                })?;
+                .map_err(|e| crate::tls::handshake_error(addr, e))?;
             Stream::Tls(Box::new(tls))
         }
     };
@@ -214,7 +209,14 @@ async fn run(
                 &addr,
                 std::io::Error::new(
                     std::io::ErrorKind::TimedOut,
-                    format!("connect timed out after {:?}", opts.connect_timeout),
+                    if tls.is_some() {
+                        format!(
+                            "connect and TLS handshake timed out after {:?}; check that this port serves TLS",
+                            opts.connect_timeout
+                        )
+                    } else {
+                        format!("connect timed out after {:?}", opts.connect_timeout)
+                    },
                 ),
             );
             return fail_queue(&mut rx, e);

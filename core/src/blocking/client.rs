@@ -50,6 +50,8 @@ struct Inner {
     dropped: Mutex<HashSet<Arc<str>>>,
     wake: Arc<(Mutex<bool>, Condvar)>,
     closed: AtomicBool,
+    /// The fork generation this process's connections belong to.
+    fork_gen: std::sync::atomic::AtomicU64,
 }
 
 impl Drop for Inner {
@@ -97,17 +99,32 @@ impl Client {
             dropped: Mutex::new(HashSet::new()),
             wake: Arc::new((Mutex::new(false), Condvar::new())),
             closed: AtomicBool::new(false),
+            fork_gen: std::sync::atomic::AtomicU64::new(crate::fork::generation()),
         });
         let views = inner.fetch_views(&inner.opts.seeds)?;
         inner.router.install_views(views);
         inner.router.refresh_gate().end(Instant::now(), true);
-        let weak = Arc::downgrade(&inner);
-        let w = inner.wake.clone();
-        std::thread::Builder::new()
-            .name("slotwise-refresh".into())
-            .spawn(move || refresher(weak, w))
-            .map_err(|e| Error::Config(format!("cannot start the refresh thread: {e}")))?;
+        spawn_refresher(&inner)?;
         Ok(Client { inner })
+    }
+
+    /// The shared state, after making sure this process owns its connections: in a child
+    /// after `fork()` the inherited sockets are dropped (the parent keeps using its copies)
+    /// and a new refresh thread is started, so the child reconnects on its own.
+    fn live(&self) -> &Inner {
+        let now = crate::fork::generation();
+        let inner = &*self.inner;
+        if inner.fork_gen.swap(now, AcqRel) != now {
+            inner
+                .pools
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clear();
+            if let Err(e) = spawn_refresher(&self.inner) {
+                tracing::warn!(error = %e, "no refresh thread after fork");
+            }
+        }
+        inner
     }
 
     /// Runs one command and converts its reply.
@@ -126,14 +143,14 @@ impl Client {
     /// As [`Client::query`].
     pub fn exec(&self, cmd: Cmd) -> Result<Value> {
         let plan = Plan::new(&self.inner.router, [cmd], Instant::now());
-        self.inner.run(plan).pop().unwrap_or(Err(Error::Closed))
+        self.live().run(plan).pop().unwrap_or(Err(Error::Closed))
     }
 
     /// Runs one command and also says where it went: slot, node, redirects followed (what
     /// the `slotwise` CLI prints, like `redis-cli -c`).
     pub fn exec_traced(&self, cmd: Cmd) -> (Result<Value>, crate::router::Route) {
         let plan = Plan::new(&self.inner.router, [cmd], Instant::now());
-        let (mut results, mut routes) = self.inner.run_traced(plan);
+        let (mut results, mut routes) = self.live().run_traced(plan);
         let route = routes.pop().unwrap_or(crate::router::Route {
             slot: None,
             nodes: Vec::new(),
@@ -147,7 +164,7 @@ impl Client {
     pub fn run_pipeline(&self, p: &Pipeline) -> Vec<Result<Value>> {
         if p.is_transaction() {
             let plan = Plan::transaction(&self.inner.router, p.commands().to_vec(), Instant::now());
-            let r = self.inner.run(plan).pop().unwrap_or(Err(Error::Closed));
+            let r = self.live().run(plan).pop().unwrap_or(Err(Error::Closed));
             return Pipeline::explode_transaction(r, p.len());
         }
         let plan = Plan::new(
@@ -155,7 +172,7 @@ impl Client {
             p.commands().iter().cloned(),
             Instant::now(),
         );
-        self.inner.run(plan)
+        self.live().run(plan)
     }
 
     /// Starts a cluster-wide SCAN (every primary in turn); feed it to
@@ -177,7 +194,7 @@ impl Client {
             return Ok(None);
         };
         let plan = Plan::on_node(&self.inner.router, node, cmd, Instant::now());
-        let reply = self.inner.run(plan).pop().unwrap_or(Err(Error::Closed))?;
+        let reply = self.live().run(plan).pop().unwrap_or(Err(Error::Closed))?;
         scan.on_reply(reply).map(Some)
     }
 
@@ -222,7 +239,7 @@ impl Client {
     }
 
     pub(super) fn take_conn(&self, addr: &Arc<str>) -> Result<SyncConn> {
-        self.inner.take_conn(addr)
+        self.live().take_conn(addr)
     }
 
     pub(super) fn give_back(&self, conn: SyncConn) {
@@ -511,6 +528,16 @@ struct Written {
     plain: Vec<usize>,
     replies: usize,
     asking: Vec<usize>,
+}
+
+fn spawn_refresher(inner: &Arc<Inner>) -> Result<()> {
+    let weak = Arc::downgrade(inner);
+    let w = inner.wake.clone();
+    std::thread::Builder::new()
+        .name("slotwise-refresh".into())
+        .spawn(move || refresher(weak, w))
+        .map(drop)
+        .map_err(|e| Error::Config(format!("cannot start the refresh thread: {e}")))
 }
 
 fn refresher(inner: Weak<Inner>, w: Arc<(Mutex<bool>, Condvar)>) {

@@ -116,12 +116,9 @@ impl SyncConn {
                     .map_err(|e| Error::io(&addr, e))?;
                 let mut tls = rustls::StreamOwned::new(session, stream);
                 while tls.conn.is_handshaking() {
-                    tls.conn.complete_io(&mut tls.sock).map_err(|e| {
-                        Error::io(
-                            &addr,
-                            std::io::Error::new(e.kind(), format!("TLS handshake failed: {e}")),
-                        )
-                    })?;
+                    tls.conn
+                        .complete_io(&mut tls.sock)
+                        .map_err(|e| crate::tls::handshake_error(&addr, e))?;
                 }
                 SyncStream::Tls(Box::new(tls))
             }

@@ -112,13 +112,18 @@ pub fn parse_shards(
         for n in nodes {
             let nkv = pairs(n).ok_or("CLUSTER SHARDS: a node is not a map")?;
             let port = if ctx.tls {
-                field(&nkv, "tls-port").and_then(int)
+                // A server with `tls-cluster no` announces no TLS port: falling back to the
+                // plain port would try TLS where the node speaks plain RESP.
+                field(&nkv, "tls-port").and_then(int).ok_or(
+                    "CLUSTER SHARDS: TLS is on but the node announces no tls-port; set tls-cluster yes on the servers (Redis only announces TLS ports then)",
+                )?
             } else {
-                None
-            }
-            .or_else(|| field(&nkv, "port").and_then(int))
-            .and_then(|p| u16::try_from(p).ok())
-            .ok_or("CLUSTER SHARDS: a node has no valid port")?;
+                field(&nkv, "port")
+                    .and_then(int)
+                    .ok_or("CLUSTER SHARDS: a node has no valid port")?
+            };
+            let port =
+                u16::try_from(port).map_err(|_| "CLUSTER SHARDS: a node has no valid port")?;
             let host = field(&nkv, "endpoint")
                 .and_then(text)
                 .filter(|h| !h.is_empty() && h != "?")

@@ -328,7 +328,7 @@ fn a_shard_without_a_primary_is_skipped() {
 }
 
 #[test]
-fn tls_uses_the_tls_port_when_present() {
+fn tls_uses_the_tls_port_and_refuses_nodes_without_one() {
     let mut with_tls = shards_node(
         "a",
         7000,
@@ -348,14 +348,18 @@ fn tls_uses_the_tls_port_when_present() {
     );
     let reply = Value::Array(vec![shards_entry(
         &[(0, 16383)],
-        vec![with_tls, without],
+        vec![with_tls.clone(), without],
         flat,
     )]);
-    let t = parse_shards(&reply, "h", &AddressMap::Identity, true).unwrap();
-    assert_eq!(&*t.shards()[0].primary.addr, "127.0.0.1:7100");
-    assert_eq!(&*t.shards()[0].replicas[0].addr, "127.0.0.1:7001");
+    // With TLS on, a node without a tls-port (tls-cluster no) is an error, not a silent
+    // fall back to its plain port.
+    let err = parse_shards(&reply, "h", &AddressMap::Identity, true).unwrap_err();
+    assert!(err.contains("tls-cluster yes"), "{err}");
     let plain = parse_shards(&reply, "h", &AddressMap::Identity, false).unwrap();
     assert_eq!(&*plain.shards()[0].primary.addr, "127.0.0.1:7000");
+    let only_tls = Value::Array(vec![shards_entry(&[(0, 16383)], vec![with_tls], flat)]);
+    let t = parse_shards(&only_tls, "h", &AddressMap::Identity, true).unwrap();
+    assert_eq!(&*t.shards()[0].primary.addr, "127.0.0.1:7100");
 }
 
 #[test]

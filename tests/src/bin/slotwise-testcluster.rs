@@ -2,13 +2,16 @@
 //!
 //! ```text
 //! slotwise-testcluster up [--primaries N] [--replicas N] [--password P] [--acl-user NAME:PASS]
-//!                         [--node-timeout MS] [--redis-server PATH] [--redis-cli PATH]
+//!                         [--node-timeout MS] [--tls] [--redis-server PATH] [--redis-cli PATH]
 //!                         [--dir DIR] [--json] [--foreground]
 //! slotwise-testcluster down --dir DIR
 //! ```
 //!
 //! `up` starts the cluster and prints one line (JSON with `--json`):
 //! `{"seeds":[...],"nodes":[{"addr","port","role","id","pid"}],"pidfile":...,"dir":...}`.
+//! With `--tls` the nodes also serve TLS (certificates generated into DIR); the JSON then adds
+//! `"tls_seeds":[...]` (the TLS addresses), `"ca_file":".../ca.crt"` (the CA to trust) and a
+//! `"tls_port"` per node; `seeds` stay the plain addresses.
 //! Without `--foreground` it then exits, leaving the nodes running; their pids are in
 //! `DIR/pids` and `DIR/cluster.json`, and `down --dir DIR` stops them and deletes DIR.
 //! With `--foreground` it stays until SIGTERM, SIGINT or EOF on stdin, then stops the nodes
@@ -26,13 +29,15 @@ use slotwise_testcluster::{process_alive, ClusterOptions, ClusterProcesses, Test
 const USAGE: &str = "\
 usage:
   slotwise-testcluster up [--primaries N] [--replicas N] [--password P] [--acl-user NAME:PASS]
-                          [--node-timeout MS] [--redis-server PATH] [--redis-cli PATH]
+                          [--node-timeout MS] [--tls] [--redis-server PATH] [--redis-cli PATH]
                           [--dir DIR] [--json] [--foreground]
   slotwise-testcluster down --dir DIR
 
 up        start a cluster (default 3 primaries, 1 replica each) and print its seeds;
           detached unless --foreground (then it runs until SIGTERM/SIGINT/stdin EOF)
 down      stop the nodes of a detached cluster and delete its directory
+--tls     nodes also serve TLS on a second port, with a generated CA (DIR/ca.crt); prints
+          tls_seeds and ca_file
 --dir     directory for the nodes' files (must be empty or absent; deleted by down)
 --json    print one line of JSON instead of text";
 
@@ -123,6 +128,7 @@ fn parse_up(args: &[String]) -> Result<UpArgs, Usage> {
             "--redis-server" => up.opts.redis_server = PathBuf::from(value()?),
             "--redis-cli" => up.opts.redis_cli = PathBuf::from(value()?),
             "--dir" => up.opts.dir = Some(PathBuf::from(value()?)),
+            "--tls" => up.opts.tls = true,
             "--json" => up.json = true,
             "--foreground" => up.foreground = true,
             other => return Err(Usage(format!("unknown option {other}\n{USAGE}"))),
@@ -156,20 +162,43 @@ fn up(args: &[String]) -> AnyResult<()> {
     fs::write(&pidfile, pids)?;
 
     let seeds = cluster.seeds();
+    let ca_file = cluster.ca_file();
     if json {
-        let line = serde_json::json!({
+        let mut line = serde_json::json!({
             "seeds": seeds,
-            "nodes": nodes.iter().map(|n| serde_json::json!({
-                "addr": n.addr, "port": n.port, "role": n.role, "id": n.id, "pid": n.pid,
-            })).collect::<Vec<_>>(),
+            "nodes": nodes.iter().map(|n| {
+                let mut node = serde_json::json!({
+                    "addr": n.addr, "port": n.port, "role": n.role, "id": n.id, "pid": n.pid,
+                });
+                if let Some(p) = n.tls_port {
+                    node["tls_port"] = p.into();
+                }
+                node
+            }).collect::<Vec<_>>(),
             "pidfile": pidfile,
             "dir": dir,
         });
+        if let Some(ca) = &ca_file {
+            line["tls_seeds"] = serde_json::json!(cluster.tls_seeds());
+            line["ca_file"] = serde_json::json!(ca);
+        }
         println!("{line}");
     } else {
         println!("seeds: {}", seeds.join(" "));
+        if let Some(ca) = &ca_file {
+            println!("tls seeds: {}", cluster.tls_seeds().join(" "));
+            println!("ca file: {}", ca.display());
+        }
         for n in &nodes {
-            println!("{} {:?} pid {}", n.addr, n.role, n.pid.unwrap_or(0));
+            match n.tls_port {
+                Some(t) => println!(
+                    "{} (tls {t}) {:?} pid {}",
+                    n.addr,
+                    n.role,
+                    n.pid.unwrap_or(0)
+                ),
+                None => println!("{} {:?} pid {}", n.addr, n.role, n.pid.unwrap_or(0)),
+            }
         }
         println!("dir: {}", dir.display());
     }

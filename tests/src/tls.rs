@@ -1,0 +1,133 @@
+//! Throwaway certificates for TLS clusters: a CA and one server certificate for
+//! `127.0.0.1` / `localhost` shared by every node, and the redis-server config that uses them.
+//!
+//! Keys are ECDSA P-256 (rcgen with the `ring` backend), in PKCS#8 PEM, which both OpenSSL
+//! (redis-server) and rustls (slotwise) accept.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use rcgen::{
+    date_time_ymd, BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose,
+};
+
+use crate::error::{HarnessError, Result};
+use crate::node::directive;
+
+/// The PEM files of a TLS test cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// The CA certificate (`ca.crt`): what clients must trust.
+    pub ca_cert: PathBuf,
+    /// The nodes' certificate (`node.crt`), signed by the CA, with the IP SAN `127.0.0.1` and
+    /// the DNS SAN `localhost`.
+    pub cert: PathBuf,
+    /// The nodes' private key (`node.key`).
+    pub key: PathBuf,
+}
+
+fn cert_error(what: &str, e: rcgen::Error) -> HarnessError {
+    HarnessError::Invalid(format!("generating the {what}: {e}"))
+}
+
+impl TlsFiles {
+    /// Generates a fresh CA and a node certificate signed by it, and writes `ca.crt`,
+    /// `node.crt` and `node.key` into `dir`.
+    pub fn generate(dir: &Path) -> Result<TlsFiles> {
+        let ca_key = KeyPair::generate().map_err(|e| cert_error("CA key", e))?;
+        let mut ca = CertificateParams::new(Vec::<String>::new())
+            .map_err(|e| cert_error("CA certificate", e))?;
+        ca.distinguished_name = rcgen::DistinguishedName::new();
+        ca.distinguished_name
+            .push(DnType::CommonName, "slotwise-testcluster CA");
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        ca.not_before = date_time_ymd(2000, 1, 1);
+        ca.not_after = date_time_ymd(2100, 1, 1);
+        let ca_cert = ca
+            .self_signed(&ca_key)
+            .map_err(|e| cert_error("CA certificate", e))?;
+        let issuer = Issuer::new(ca, ca_key);
+
+        let node_key = KeyPair::generate().map_err(|e| cert_error("node key", e))?;
+        let mut node = CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".into()])
+            .map_err(|e| cert_error("node certificate", e))?;
+        node.distinguished_name = rcgen::DistinguishedName::new();
+        node.distinguished_name
+            .push(DnType::CommonName, "127.0.0.1");
+        node.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        // Nodes are also TLS clients of each other (cluster bus, replication, MIGRATE).
+        node.extended_key_usages = vec![
+            ExtendedKeyUsagePurpose::ServerAuth,
+            ExtendedKeyUsagePurpose::ClientAuth,
+        ];
+        node.use_authority_key_identifier_extension = true;
+        node.not_before = date_time_ymd(2000, 1, 1);
+        node.not_after = date_time_ymd(2100, 1, 1);
+        let node_cert = node
+            .signed_by(&node_key, &issuer)
+            .map_err(|e| cert_error("node certificate", e))?;
+
+        let files = TlsFiles {
+            ca_cert: dir.join("ca.crt"),
+            cert: dir.join("node.crt"),
+            key: dir.join("node.key"),
+        };
+        for (path, body) in [
+            (&files.ca_cert, ca_cert.pem()),
+            (&files.cert, node_cert.pem()),
+            (&files.key, node_key.serialize_pem()),
+        ] {
+            fs::write(path, body)
+                .map_err(|e| HarnessError::io(format!("writing {}", path.display()), e))?;
+        }
+        Ok(files)
+    }
+
+    /// redis-server config lines for these files: clients need no certificate
+    /// (`tls-auth-clients no`); replication and the cluster bus use TLS too.
+    ///
+    /// `tls-cluster yes` matters beyond the bus: Redis 7.0 only reports `tls-port` in
+    /// `CLUSTER SHARDS`, and only sends TLS clients the TLS port in `CLUSTER SLOTS`,
+    /// `CLUSTER NODES` and `-MOVED`/`-ASK`, when the cluster bus itself is TLS. It also makes
+    /// `MIGRATE` connect over TLS, so it must be given the target's TLS port.
+    pub(crate) fn directives(&self) -> String {
+        let path = |p: &Path| p.to_string_lossy().into_owned();
+        let mut s = String::new();
+        s.push_str(&directive("tls-cert-file", &[&path(&self.cert)]));
+        s.push_str(&directive("tls-key-file", &[&path(&self.key)]));
+        s.push_str(&directive("tls-ca-cert-file", &[&path(&self.ca_cert)]));
+        s.push_str("tls-auth-clients no\ntls-replication yes\ntls-cluster yes\n");
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generates_pem_files_and_directives() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = TlsFiles::generate(dir.path()).unwrap();
+        let read = |p: &Path| fs::read_to_string(p).unwrap();
+        assert!(read(&files.ca_cert).starts_with("-----BEGIN CERTIFICATE-----"));
+        assert!(read(&files.cert).starts_with("-----BEGIN CERTIFICATE-----"));
+        assert!(read(&files.key).starts_with("-----BEGIN PRIVATE KEY-----"));
+        assert_ne!(read(&files.ca_cert), read(&files.cert));
+        let conf = files.directives();
+        for p in [&files.ca_cert, &files.cert, &files.key] {
+            assert!(conf.contains(&*p.to_string_lossy()), "{conf}");
+        }
+        assert!(conf.contains("tls-cluster yes") && conf.contains("tls-auth-clients no"));
+        // A second CA is a different one.
+        let other = tempfile::tempdir().unwrap();
+        let again = TlsFiles::generate(other.path()).unwrap();
+        assert_ne!(read(&files.ca_cert), read(&again.ca_cert));
+    }
+}
