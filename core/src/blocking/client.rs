@@ -249,14 +249,23 @@ impl Client {
 
 impl Inner {
     fn take_conn(&self, addr: &Arc<str>) -> Result<SyncConn> {
-        if let Some(c) = self
-            .pools
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get_mut(addr)
-            .and_then(Vec::pop)
-        {
-            return Ok(c);
+        loop {
+            let idle = self
+                .pools
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get_mut(addr)
+                .and_then(Vec::pop);
+            match idle {
+                Some(c) if c.is_stale() => {
+                    self.dropped
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(addr.clone());
+                }
+                Some(c) => return Ok(c),
+                None => break,
+            }
         }
         let replica = self.router.is_replica(addr);
         let conn = SyncConn::connect(addr.clone(), &self.opts, self.tls.as_ref(), replica)?;
@@ -271,7 +280,8 @@ impl Inner {
         Ok(conn)
     }
 
-    fn give_back(&self, conn: SyncConn) {
+    fn give_back(&self, mut conn: SyncConn) {
+        conn.touch();
         if self.closed.load(Acquire) {
             return;
         }
@@ -367,11 +377,20 @@ impl Inner {
             replies = plain.iter().map(|&s| plan.encode(s, &mut payload)).sum();
             if let Err(e) = conn.write(&payload) {
                 self.drop_pool(&b.addr);
+                // The kernel refused the bytes: a lone command cannot have reached the node
+                // whole, so it is safe to resend. Of several, the first ones may have.
+                let lone = plain.len() == 1;
                 plan.on_failure(
                     &self.router,
                     &b.addr,
                     &plain,
-                    || Outcome::Lost(e.clone()),
+                    || {
+                        if lone {
+                            Outcome::NotSent(e.clone())
+                        } else {
+                            Outcome::Lost(e.clone())
+                        }
+                    },
                     Instant::now(),
                 );
                 plan.on_failure(

@@ -67,6 +67,8 @@ pub(crate) struct SyncConn {
     read_timeout: Option<Duration>,
     /// Reads land here first: no zero-filling of the decode buffer per read.
     scratch: Box<[u8]>,
+    /// When the connection last finished a request (it is idle in the pool since then).
+    last_used: Instant,
     pub(crate) addr: std::sync::Arc<str>,
 }
 
@@ -129,6 +131,7 @@ impl SyncConn {
             dec: Decoder::default(),
             read_timeout: None,
             scratch: vec![0u8; 32 * 1024].into_boxed_slice(),
+            last_used: Instant::now(),
             addr,
         };
         let hs = discovery::handshake(opts, replica);
@@ -146,6 +149,45 @@ impl SyncConn {
             discovery::check_handshake(&conn.addr, &replies)?;
         }
         Ok(conn)
+    }
+
+    /// Marks the end of a request (the connection goes back to the pool).
+    pub fn touch(&mut self) {
+        self.last_used = Instant::now();
+    }
+
+    /// True when a pooled connection has been idle long enough that the node may have
+    /// closed it meanwhile, and a non-blocking peek shows it did (end of stream, a reset,
+    /// or unexpected bytes). Writing a command to such a socket would make it look
+    /// "sent but lost" and, for a write, not retryable.
+    pub fn is_stale(&self) -> bool {
+        if self.last_used.elapsed() < Duration::from_millis(1) {
+            return false;
+        }
+        #[cfg(unix)]
+        {
+            use std::os::fd::AsRawFd;
+            let mut b = 0u8;
+            // SAFETY: a 1-byte peek into a valid buffer on a socket we own.
+            let n = unsafe {
+                libc::recv(
+                    self.stream.tcp().as_raw_fd(),
+                    (&mut b as *mut u8).cast(),
+                    1,
+                    libc::MSG_PEEK | libc::MSG_DONTWAIT,
+                )
+            };
+            if n >= 0 {
+                return true; // EOF (0) or bytes nobody asked for
+            }
+            let err = std::io::Error::last_os_error();
+            !matches!(
+                err.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted
+            )
+        }
+        #[cfg(not(unix))]
+        false
     }
 
     /// Writes `payload`; an error means the connection is unusable.
