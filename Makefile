@@ -1,9 +1,11 @@
 # slotwise: `make demo` and `make test` take a fresh Debian machine from clone to a running
-# demo and a green test run. Both install what they need (redis-server from Debian packages).
+# demo and a green test run. Both install what they need (redis-server from Debian packages,
+# and for the bindings a Python venv, npm packages, C libraries).
 
 SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CARGO ?= cargo
+export CARGO_TERM_COLOR ?= never
 
 .PHONY: test demo deps rust-checks rust-tests bench fuzz clean
 
@@ -16,21 +18,23 @@ deps:
 	fi
 	@redis-server --version
 
-## test: everything CI checks (formatting, lints, all tests)
+## test: everything CI checks (formatting, lints, Rust tests, then each binding's suite)
 test: deps rust-checks rust-tests
 
 rust-checks:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
+# The Python and Node crates are cdylibs loaded by their runtimes; their suites run under
+# pytest and node (see py/py.mk, node/node.mk).
 rust-tests:
-	$(CARGO) test --workspace
+	$(CARGO) test --workspace --exclude slotwise-py --exclude slotwise-node
 
-## demo: start a local cluster and show the client at work
+## demo: start a local cluster and show the client at work through resharding and failover
 demo: deps
 	$(CARGO) run --release -q -p slotwise-testcluster --example demo
 
-## bench: criterion micro-benchmarks beside redis-rs, with ratios printed
+## bench: criterion micro-benchmarks and end-to-end benchmarks beside peer clients
 bench: deps
 	$(CARGO) bench -p slotwise-benches
 
@@ -41,3 +45,6 @@ fuzz:
 
 clean:
 	$(CARGO) clean
+
+# Each binding adds its own targets and hooks itself into `test` and `bench`.
+-include ffi-c/ffi-c.mk py/py.mk node/node.mk
