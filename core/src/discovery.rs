@@ -143,6 +143,48 @@ pub fn topology_reply(
     Ok(TopologyReply::View(topo))
 }
 
+/// Asking one node for its view: CLUSTER SHARDS first, CLUSTER SLOTS if the node does not
+/// know SHARDS (before Redis 7). Drivers send [`TopologyQuery::command`] and feed the reply
+/// to [`TopologyQuery::on_reply`] until it yields a view.
+#[derive(Debug, Default)]
+pub struct TopologyQuery {
+    fell_back: bool,
+}
+
+impl TopologyQuery {
+    /// The command to send now.
+    pub fn command(&self) -> Cmd {
+        if self.fell_back {
+            slots_query()
+        } else {
+            shards_query()
+        }
+    }
+
+    /// `Ok(Some(view))` when done, `Ok(None)` to send [`TopologyQuery::command`] again.
+    ///
+    /// # Errors
+    ///
+    /// As [`topology_reply`], or when the node answers neither query.
+    pub fn on_reply(
+        &mut self,
+        router: &Router,
+        node: &str,
+        reply: Value,
+    ) -> Result<Option<Topology>, Error> {
+        match topology_reply(router, node, reply, !self.fell_back)? {
+            TopologyReply::View(t) => Ok(Some(t)),
+            TopologyReply::TrySlots if !self.fell_back => {
+                self.fell_back = true;
+                Ok(None)
+            }
+            TopologyReply::TrySlots => Err(Error::Config(format!(
+                "{node} answers neither CLUSTER SHARDS nor CLUSTER SLOTS"
+            ))),
+        }
+    }
+}
+
 /// How many nodes a refresh asks, to vote on the view.
 pub const VIEWS_TO_COMPARE: usize = 3;
 

@@ -9,7 +9,7 @@ use bytes::BytesMut;
 use tokio::sync::{oneshot, Notify};
 
 use crate::command::Cmd;
-use crate::discovery::{self, TopologyReply, ViewCollector, VIEWS_TO_COMPARE};
+use crate::discovery::{TopologyQuery, ViewCollector, VIEWS_TO_COMPARE};
 use crate::error::{Error, Result};
 use crate::from_value::FromValue;
 use crate::options::ClientOptions;
@@ -19,7 +19,7 @@ use crate::router::{Outcome, Plan, Router};
 use crate::stats::{Counters, Stats};
 use crate::topology::Topology;
 
-use super::conn::{ConnHandle, Failure, Request};
+use super::conn::{ConnHandle, Failure};
 
 /// An async Redis Cluster client. Cheap to clone; clones share connections and the slot map.
 ///
@@ -291,18 +291,13 @@ impl Inner {
         asking: bool,
         deadline: Instant,
     ) -> Outcome2 {
-        let (tx, rx) = oneshot::channel();
-        let req = Request {
-            payload,
-            replies,
-            asking,
-            tx,
-        };
-        if self.conn(addr).send(req).is_err() {
-            self.drop_conn(addr);
-            return Outcome2::Failed(Failure::NotSent(Error::Closed));
+        match self.conn(addr).submit(payload, replies, asking) {
+            Some(rx) => wait(rx, deadline).await,
+            None => {
+                self.drop_conn(addr);
+                Outcome2::Failed(Failure::NotSent(Error::Closed))
+            }
         }
-        wait(rx, deadline).await
     }
 
     pub(crate) async fn run(&self, plan: Plan) -> Vec<Result<Value>> {
@@ -346,17 +341,7 @@ impl Inner {
                     let subs: Vec<usize> = b.entries[i..end].iter().map(|e| e.0).collect();
                     let mut payload = BytesMut::new();
                     let replies = subs.iter().map(|&s| plan.encode(s, &mut payload)).sum();
-                    let (tx, rx) = oneshot::channel();
-                    let req = Request {
-                        payload,
-                        replies,
-                        asking,
-                        tx,
-                    };
-                    let rx = match conn.send(req) {
-                        Ok(()) => Some(rx),
-                        Err(_) => None,
-                    };
+                    let rx = conn.submit(payload, replies, asking);
                     waits.push((b.addr.clone(), subs, rx));
                     i = end;
                 }
@@ -430,15 +415,10 @@ impl Inner {
         let deadline = Instant::now()
             + self.opts.connect_timeout
             + self.opts.request_timeout.min(Duration::from_secs(2));
-        let mut shards = true;
+        let mut query = TopologyQuery::default();
         loop {
-            let q = if shards {
-                discovery::shards_query()
-            } else {
-                discovery::slots_query()
-            };
             let mut payload = BytesMut::new();
-            q.write_resp(&mut payload);
+            query.command().write_resp(&mut payload);
             let reply = match self.request(&addr, payload, 1, false, deadline).await {
                 Outcome2::Replies(mut v) => v.pop().unwrap_or(Value::Nil),
                 Outcome2::Failed(Failure::NotSent(e) | Failure::Lost(e)) => {
@@ -453,14 +433,8 @@ impl Inner {
                     })
                 }
             };
-            match discovery::topology_reply(&self.router, &addr, reply, shards)? {
-                TopologyReply::View(t) => return Ok(t),
-                TopologyReply::TrySlots if shards => shards = false,
-                TopologyReply::TrySlots => {
-                    return Err(Error::Config(
-                        "node answers neither CLUSTER SHARDS nor CLUSTER SLOTS".into(),
-                    ))
-                }
+            if let Some(t) = query.on_reply(&self.router, &addr, reply)? {
+                return Ok(t);
             }
         }
     }

@@ -30,11 +30,11 @@ pub(crate) type Replies = Result<Vec<Value>, Failure>;
 
 /// Encoded commands expecting `replies` replies. With `asking`, `ASKING` is written first and
 /// the payload only after `ASKING` succeeded (nothing else is written in between).
-pub(crate) struct Request {
-    pub payload: BytesMut,
-    pub replies: usize,
-    pub asking: bool,
-    pub tx: oneshot::Sender<Replies>,
+struct Request {
+    payload: BytesMut,
+    replies: usize,
+    asking: bool,
+    tx: oneshot::Sender<Replies>,
 }
 
 /// The caller's side of a connection.
@@ -61,9 +61,22 @@ impl ConnHandle {
         !self.tx.is_closed()
     }
 
-    /// Queues a request; on a dead connection the request comes back as `Err`.
-    pub fn send(&self, req: Request) -> Result<(), Request> {
-        self.tx.send(req).map_err(|e| e.0)
+    /// Queues `payload` (expecting `replies` replies, ASKING-guarded if `asking`); `None`
+    /// when the connection is already dead (nothing was sent).
+    pub fn submit(
+        &self,
+        payload: BytesMut,
+        replies: usize,
+        asking: bool,
+    ) -> Option<oneshot::Receiver<Replies>> {
+        let (tx, rx) = oneshot::channel();
+        let req = Request {
+            payload,
+            replies,
+            asking,
+            tx,
+        };
+        self.tx.send(req).ok().map(|()| rx)
     }
 }
 

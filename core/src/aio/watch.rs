@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::BytesMut;
-use tokio::sync::oneshot;
 
 use crate::command::{Cmd, ToArg};
 use crate::commands::build;
@@ -18,7 +17,7 @@ use crate::slot::Slot;
 use crate::transaction;
 
 use super::client::Client;
-use super::conn::{ConnHandle, Failure, Request};
+use super::conn::{ConnHandle, Failure};
 
 /// An optimistic transaction in progress (see [`crate::blocking::Watch`] for the pattern).
 pub struct Watch {
@@ -44,18 +43,9 @@ async fn roundtrip(
     deadline: Instant,
     slot: Slot,
 ) -> Result<Vec<Value>, Outcome> {
-    let (tx, rx) = oneshot::channel();
-    if conn
-        .send(Request {
-            payload,
-            replies,
-            asking: false,
-            tx,
-        })
-        .is_err()
-    {
+    let Some(rx) = conn.submit(payload, replies, false) else {
         return Err(Outcome::NotSent(Error::Closed));
-    }
+    };
     match tokio::time::timeout_at(deadline.into(), rx).await {
         Ok(Ok(Ok(v))) => Ok(v),
         Ok(Ok(Err(Failure::NotSent(e)))) => Err(Outcome::NotSent(e)),

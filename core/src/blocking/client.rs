@@ -9,7 +9,7 @@ use std::time::Instant;
 use bytes::BytesMut;
 
 use crate::command::Cmd;
-use crate::discovery::{self, TopologyReply, ViewCollector, VIEWS_TO_COMPARE};
+use crate::discovery::{TopologyQuery, ViewCollector, VIEWS_TO_COMPARE};
 use crate::error::{Error, Result};
 use crate::from_value::FromValue;
 use crate::options::ClientOptions;
@@ -508,15 +508,10 @@ impl Inner {
         // and a hung node costs at most the connect timeout.
         let mut conn = SyncConn::connect(addr.clone(), &self.opts, self.tls.as_ref(), false)?;
         let deadline = Instant::now() + self.opts.connect_timeout;
-        let mut shards = true;
+        let mut query = TopologyQuery::default();
         loop {
-            let q = if shards {
-                discovery::shards_query()
-            } else {
-                discovery::slots_query()
-            };
             let mut payload = BytesMut::new();
-            q.write_resp(&mut payload);
+            query.command().write_resp(&mut payload);
             let reply = match conn.roundtrip(&payload, 1, deadline) {
                 Ok(mut v) => v.pop().unwrap_or(Value::Nil),
                 Err(Failure::Lost(e)) => return Err(e),
@@ -528,14 +523,8 @@ impl Inner {
                     })
                 }
             };
-            match discovery::topology_reply(&self.router, &addr, reply, shards)? {
-                TopologyReply::View(t) => return Ok(t),
-                TopologyReply::TrySlots if shards => shards = false,
-                TopologyReply::TrySlots => {
-                    return Err(Error::Config(
-                        "node answers neither CLUSTER SHARDS nor CLUSTER SLOTS".into(),
-                    ))
-                }
+            if let Some(t) = query.on_reply(&self.router, &addr, reply)? {
+                return Ok(t);
             }
         }
     }
