@@ -149,6 +149,13 @@ impl Router {
         }
         st.retries += 1;
         Counters::bump(&self.counters().retries);
+        tracing::debug!(
+            slot = st.slot.map(|s| s.get()),
+            retry = st.retries,
+            ?delay,
+            last = st.attempts.last().map(|a| a.outcome.as_str()),
+            "retrying"
+        );
         Action::Retry { delay, reconnect }
     }
 
@@ -236,6 +243,13 @@ impl Router {
                     }));
                 }
                 st.redirects += 1;
+                tracing::debug!(
+                    slot = r.slot.get(),
+                    from,
+                    to = %target,
+                    kind = if asking { "ASK" } else { "MOVED" },
+                    "following redirect"
+                );
                 if asking {
                     Counters::bump(&self.counters().ask);
                 } else {

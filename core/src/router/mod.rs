@@ -98,6 +98,11 @@ impl Router {
     pub fn install_views(&self, views: Vec<Topology>) -> bool {
         match choose_view(views) {
             Some(t) => {
+                tracing::debug!(
+                    shards = t.shards().len(),
+                    assigned_slots = t.assigned_slots(),
+                    "topology refreshed"
+                );
                 self.set_topology(t);
                 Counters::bump(&self.counters.refreshes);
                 true
