@@ -300,15 +300,31 @@ impl Inner {
         }
     }
 
-    pub(crate) async fn run(&self, plan: Plan) -> Vec<Result<Value>> {
-        self.run_traced(plan).await.0
+    pub(crate) async fn run(&self, mut plan: Plan) -> Vec<Result<Value>> {
+        if self.drive(&mut plan).await {
+            plan.finish()
+        } else {
+            plan.finish_with(Error::Closed)
+        }
     }
 
+    /// Like `run`, and also says where each command went.
     async fn run_traced(&self, mut plan: Plan) -> (Vec<Result<Value>>, Vec<crate::router::Route>) {
+        let open = self.drive(&mut plan).await;
+        let routes = plan.routes();
+        if open {
+            (plan.finish(), routes)
+        } else {
+            (plan.finish_with(Error::Closed), routes)
+        }
+    }
+
+    /// Runs rounds until every request of the plan has its result; false if the client is
+    /// closed (nothing is sent then).
+    async fn drive(&self, plan: &mut Plan) -> bool {
         let router = &self.router;
         if self.closed.load(Acquire) {
-            let routes = plan.routes();
-            return (plan.finish_with(Error::Closed), routes);
+            return false;
         }
         loop {
             for addr in plan.take_reconnects() {
@@ -386,8 +402,7 @@ impl Inner {
                 self.wake_refresher.notify_one();
             }
         }
-        let routes = plan.routes();
-        (plan.finish(), routes)
+        true
     }
 
     /// Asks nodes (in order) for their view until `VIEWS_TO_COMPARE` views are in or the

@@ -303,14 +303,30 @@ impl Inner {
             .insert(addr.into());
     }
 
-    fn run(&self, plan: Plan) -> Vec<Result<Value>> {
-        self.run_traced(plan).0
+    fn run(&self, mut plan: Plan) -> Vec<Result<Value>> {
+        if self.drive(&mut plan) {
+            plan.finish()
+        } else {
+            plan.finish_with(Error::Closed)
+        }
     }
 
+    /// Like `run`, and also says where each command went.
     fn run_traced(&self, mut plan: Plan) -> (Vec<Result<Value>>, Vec<crate::router::Route>) {
+        let open = self.drive(&mut plan);
+        let routes = plan.routes();
+        if open {
+            (plan.finish(), routes)
+        } else {
+            (plan.finish_with(Error::Closed), routes)
+        }
+    }
+
+    /// Runs rounds until every request of the plan has its result; false if the client is
+    /// closed (nothing is sent then).
+    fn drive(&self, plan: &mut Plan) -> bool {
         if self.closed.load(Acquire) {
-            let routes = plan.routes();
-            return (plan.finish_with(Error::Closed), routes);
+            return false;
         }
         let router = &self.router;
         loop {
@@ -332,17 +348,16 @@ impl Inner {
             // Write every node's batch first, then read: nodes work in parallel.
             let mut written = Vec::with_capacity(batches.len());
             for b in batches {
-                written.push(self.write_batch(&mut plan, b));
+                written.push(self.write_batch(plan, b));
             }
             for w in written {
-                self.read_batch(&mut plan, w, deadline);
+                self.read_batch(plan, w, deadline);
             }
             if router.refresh_gate().is_wanted() {
                 wake(&self.wake);
             }
         }
-        let routes = plan.routes();
-        (plan.finish(), routes)
+        true
     }
 
     /// Takes a connection and writes the batch's plain entries in one write. ASKING entries
