@@ -27,8 +27,11 @@ rust-checks:
 
 # The Python and Node crates are cdylibs loaded by their runtimes; their suites run under
 # pytest and node (see py/py.mk, node/node.mk).
+# `--benches` without `cargo bench` runs every benchmark once on tiny inputs (a smoke test:
+# the end-to-end benchmark starts its own cluster and checks every mode and client works).
 rust-tests:
 	$(CARGO) test --workspace --exclude slotwise-py --exclude slotwise-node
+	$(CARGO) test -p slotwise-benches --benches
 
 ## demo: start a local cluster and show the client at work through resharding and failover
 demo: deps

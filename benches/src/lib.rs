@@ -12,6 +12,8 @@
 //! - [`WARM_UP`], [`MEASUREMENT`], [`SAMPLE_SIZE`]: short settings shared by every benchmark, so
 //!   that `cargo bench -p slotwise-benches` finishes in a few minutes on a small machine.
 
+pub mod e2e;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
