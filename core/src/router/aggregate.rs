@@ -41,10 +41,10 @@ pub(crate) fn combine(how: Combine, parts: Vec<Part>) -> Result<Value, Error> {
             .next()
             .map_or(Err(Error::Closed), |(_, _, r)| r),
         Combine::Split(agg, nkeys) => {
-            let mut ok = Vec::with_capacity(parts.len());
-            for (node, pos, r) in parts {
-                ok.push((node, pos, r?));
-            }
+            let ok = match successes(agg, parts)? {
+                Ok(ok) => ok,
+                Err(error_reply) => return Ok(error_reply),
+            };
             match agg {
                 Aggregate::Gather => {
                     let mut out = vec![Value::Nil; nkeys];
@@ -60,17 +60,31 @@ pub(crate) fn combine(how: Combine, parts: Vec<Part>) -> Result<Value, Error> {
                 other => fanout(other, ok),
             }
         }
-        Combine::Fanout(agg) => {
-            let mut ok = Vec::with_capacity(parts.len());
-            for (node, pos, r) in parts {
-                ok.push((node, pos, r?));
-            }
-            fanout(agg, ok)
-        }
+        Combine::Fanout(agg) => match successes(agg, parts)? {
+            Ok(ok) => fanout(agg, ok),
+            Err(error_reply) => Ok(error_reply),
+        },
     }
 }
 
-fn fanout(agg: Aggregate, parts: Vec<(Arc<str>, Vec<usize>, Value)>) -> Result<Value, Error> {
+type Replies = Vec<(Arc<str>, Vec<usize>, Value)>;
+
+/// The parts' replies, or the first failure: an `Err` part fails the item, and so does an
+/// error reply from any node (`Ok(Err(reply))`: a FLUSHALL refused by one primary must not
+/// read as OK because another said OK). Per-node results keep every node's own reply.
+fn successes(agg: Aggregate, parts: Vec<Part>) -> Result<Result<Replies, Value>, Error> {
+    let mut ok = Vec::with_capacity(parts.len());
+    for (node, pos, r) in parts {
+        let v = r?;
+        if v.is_error() && !matches!(agg, Aggregate::PerNode) {
+            return Ok(Err(v));
+        }
+        ok.push((node, pos, v));
+    }
+    Ok(Ok(ok))
+}
+
+fn fanout(agg: Aggregate, parts: Replies) -> Result<Value, Error> {
     match agg {
         Aggregate::Sum => {
             let mut sum = 0i64;
@@ -105,6 +119,12 @@ fn fanout(agg: Aggregate, parts: Vec<(Arc<str>, Vec<usize>, Value)>) -> Result<V
                     .collect::<Result<Vec<_>, _>>()?;
                 acc = Some(match acc {
                     None => ints,
+                    Some(a) if a.len() != ints.len() => {
+                        return Err(Error::Type {
+                            expected: "one answer per script from every primary",
+                            got: "replies of different lengths",
+                        })
+                    }
                     Some(a) => a
                         .iter()
                         .zip(&ints)

@@ -4,6 +4,7 @@
 //! 0-5460 / 5461-10922 / 10923-16383 split, one replica each on 7003-7005). Time is passed
 //! explicitly, so nothing sleeps and nothing opens a socket.
 
+mod aggregate;
 mod decide;
 mod plan;
 mod refresh;
