@@ -20,7 +20,10 @@ fn err(text: &'static str) -> Value {
     Value::Error(Bytes::from_static(text.as_bytes()))
 }
 
-fn parts(values: Vec<Value>) -> Vec<(Arc<str>, Vec<usize>, Result<Value, Error>)> {
+/// One node's part: node, key positions, result.
+type Part = (Arc<str>, Vec<usize>, Result<Value, Error>);
+
+fn parts(values: Vec<Value>) -> Vec<Part> {
     [P0, P1, P2]
         .iter()
         .zip(values)
