@@ -31,8 +31,8 @@ use std::sync::Arc;
 use slotwise::ClientOptions;
 use slotwise_benches::e2e::floor::RawFloor;
 use slotwise_benches::e2e::{
-    measure, redis_side, slotwise_side, Best, Config, Mode, Sample, Side, Table, Workload,
-    IN_FLIGHT, PIPELINE,
+    measure, redis_side, slotwise_side, Best, Config, Mode, Sample, ServerCpu, Side, Table,
+    Workload, IN_FLIGHT, PIPELINE,
 };
 use slotwise_testcluster::{ClusterOptions, TestCluster};
 
@@ -48,6 +48,7 @@ struct Clients {
     rr_async: redis::cluster_async::ClusterConnection,
     owners: redis_side::SlotOwners,
     floor: RawFloor,
+    servers: ServerCpu,
 }
 
 impl Clients {
@@ -85,6 +86,7 @@ impl Clients {
         let addrs: Vec<_> = primaries.iter().map(|p| p.addr.clone()).collect();
         let floor = RawFloor::connect(&addrs, owners.clone())?;
         Ok(Clients {
+            servers: ServerCpu::new(cluster.pids()),
             rt,
             sw_blocking,
             sw_async,
@@ -112,41 +114,44 @@ impl Clients {
             rr_async,
             owners,
             floor,
+            servers,
         } = self;
         match (side, mode) {
-            (Side::Slotwise, Mode::BlockingSequential) => measure(ops, || {
+            (Side::Slotwise, Mode::BlockingSequential) => measure(ops, servers, || {
                 slotwise_side::blocking_sequential(sw_blocking, w, n)
             }),
-            (Side::Slotwise, Mode::AsyncSequential) => measure(ops, || {
+            (Side::Slotwise, Mode::AsyncSequential) => measure(ops, servers, || {
                 rt.block_on(slotwise_side::async_sequential(sw_async, w, n))
             }),
-            (Side::Slotwise, Mode::AsyncInFlight) => measure(ops, || {
+            (Side::Slotwise, Mode::AsyncInFlight) => measure(ops, servers, || {
                 rt.block_on(slotwise_side::async_in_flight(sw_async, w, n, IN_FLIGHT))
             }),
-            (Side::Slotwise, Mode::BlockingPipeline) => measure(ops, || {
+            (Side::Slotwise, Mode::BlockingPipeline) => measure(ops, servers, || {
                 slotwise_side::blocking_pipelined(sw_blocking, w, n, PIPELINE)
             }),
-            (Side::Slotwise, Mode::AsyncPipeline) => measure(ops, || {
+            (Side::Slotwise, Mode::AsyncPipeline) => measure(ops, servers, || {
                 rt.block_on(slotwise_side::async_pipelined(sw_async, w, n, PIPELINE))
             }),
-            (Side::RedisRs, Mode::BlockingSequential) => {
-                measure(ops, || redis_side::blocking_sequential(rr_sync, w, n))
-            }
-            (Side::RedisRs, Mode::AsyncSequential) => measure(ops, || {
+            (Side::RedisRs, Mode::BlockingSequential) => measure(ops, servers, || {
+                redis_side::blocking_sequential(rr_sync, w, n)
+            }),
+            (Side::RedisRs, Mode::AsyncSequential) => measure(ops, servers, || {
                 rt.block_on(redis_side::async_sequential(rr_async, w, n))
             }),
-            (Side::RedisRs, Mode::AsyncInFlight) => measure(ops, || {
+            (Side::RedisRs, Mode::AsyncInFlight) => measure(ops, servers, || {
                 rt.block_on(redis_side::async_in_flight(rr_async, w, n, IN_FLIGHT))
             }),
-            (Side::RedisRs, Mode::BlockingPipeline) => measure(ops, || {
+            (Side::RedisRs, Mode::BlockingPipeline) => measure(ops, servers, || {
                 redis_side::blocking_pipelined(rr_sync, w, n, PIPELINE)
             }),
-            (Side::RedisRs, Mode::AsyncPipeline) => measure(ops, || {
+            (Side::RedisRs, Mode::AsyncPipeline) => measure(ops, servers, || {
                 rt.block_on(redis_side::async_pipelined(
                     rr_async, owners, w, n, PIPELINE,
                 ))
             }),
-            (Side::RawFloor, Mode::BlockingSequential) => measure(ops, || floor.sequential(w, n)),
+            (Side::RawFloor, Mode::BlockingSequential) => {
+                measure(ops, servers, || floor.sequential(w, n))
+            }
             (Side::RawFloor, _) => Err(format!("no raw-socket floor for {}", mode.name())),
         }
     }

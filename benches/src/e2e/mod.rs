@@ -310,6 +310,9 @@ pub struct Sample {
     pub wall: Duration,
     /// This process's usage over the run.
     pub usage: Usage,
+    /// CPU time of the cluster's redis-servers over the run (primaries and replicas), when
+    /// known ([`ServerCpu`]).
+    pub server_cpu: Option<Duration>,
 }
 
 impl Sample {
@@ -328,20 +331,74 @@ impl Sample {
         self.usage.sys.as_secs_f64() * 1e6 / self.ops as f64
     }
 
+    /// Server CPU (every redis-server of the cluster) microseconds per command.
+    pub fn server_us_per_op(&self) -> Option<f64> {
+        self.server_cpu
+            .map(|c| c.as_secs_f64() * 1e6 / self.ops as f64)
+    }
+
     /// Context switches (voluntary + involuntary) per command.
     pub fn switches_per_op(&self) -> f64 {
         (self.usage.voluntary_switches + self.usage.involuntary_switches) as f64 / self.ops as f64
     }
 }
 
-/// Runs `f` (which runs `ops` commands) and measures it.
-pub fn measure(ops: u64, f: impl FnOnce() -> Result<(), String>) -> Result<Sample, String> {
+/// The CPU time the cluster's redis-server processes have used, from `/proc/<pid>/stat`
+/// (clock ticks, usually 10 ms: fine for runs of a second or more). On a small machine the
+/// servers share the cores with the client, so a client that needs less CPU leaves more for
+/// them; this shows how much of each run the servers' own work was.
+#[derive(Debug, Clone, Default)]
+pub struct ServerCpu {
+    pids: Vec<u32>,
+}
+
+impl ServerCpu {
+    /// Watches the processes `pids`.
+    pub fn new(pids: Vec<u32>) -> ServerCpu {
+        ServerCpu { pids }
+    }
+
+    /// Their total CPU time so far; `None` when `/proc` cannot tell.
+    pub fn now(&self) -> Option<Duration> {
+        // SAFETY: sysconf has no preconditions.
+        let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+        if hz <= 0 || self.pids.is_empty() {
+            return None;
+        }
+        let mut ticks = 0u64;
+        for pid in &self.pids {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            // Fields after the parenthesised command name; utime and stime are 14th and 15th.
+            let rest = &stat[stat.rfind(')')? + 2..];
+            let f: Vec<&str> = rest.split(' ').collect();
+            ticks += f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+        }
+        Some(Duration::from_secs_f64(ticks as f64 / hz as f64))
+    }
+}
+
+/// Runs `f` (which runs `ops` commands) and measures it, and the servers' CPU meanwhile.
+pub fn measure(
+    ops: u64,
+    servers: &ServerCpu,
+    f: impl FnOnce() -> Result<(), String>,
+) -> Result<Sample, String> {
+    let s0 = servers.now();
     let u0 = Usage::now();
     let t0 = Instant::now();
     f()?;
     let wall = t0.elapsed();
     let usage = Usage::now().since(&u0);
-    Ok(Sample { ops, wall, usage })
+    let server_cpu = match (s0, servers.now()) {
+        (Some(a), Some(b)) => Some(b.saturating_sub(a)),
+        _ => None,
+    };
+    Ok(Sample {
+        ops,
+        wall,
+        usage,
+        server_cpu,
+    })
 }
 
 /// The best figures of one client in one mode over the rounds: highest ops/s and lowest CPU
@@ -423,6 +480,19 @@ mod tests {
             x = std::hint::black_box(x.wrapping_add(1));
         }
         assert!(Usage::now().cpu() > t0);
+    }
+
+    #[test]
+    fn server_cpu_reads_this_process() {
+        let me = ServerCpu::new(vec![std::process::id()]);
+        let t0 = me.now().expect("/proc/self/stat is readable");
+        let start = Instant::now();
+        let mut x = 0u64;
+        while me.now().unwrap() == t0 && start.elapsed() < Duration::from_secs(5) {
+            x = std::hint::black_box(x.wrapping_add(1));
+        }
+        assert!(me.now().unwrap() > t0, "CPU time never advanced");
+        assert!(ServerCpu::new(Vec::new()).now().is_none());
     }
 
     #[test]

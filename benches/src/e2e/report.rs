@@ -59,14 +59,16 @@ impl Table {
     /// Prints and keeps one measured round (listed under the summary).
     pub fn round(&mut self, mode: Mode, side: Side, round: usize, s: &Sample) {
         let line = format!(
-            "{:<21} round {} {:<9} {:>9.0} ops/s {:>6.2} CPU µs/op (sys {:>5.2}) {:>5.2} ctx \
-             switches/op  {:.2} s wall",
+            "{:<21} round {} {:<9} {:>9.0} ops/s {:>6.2} CPU µs/op (sys {:>5.2}) servers {:>5} \
+             µs/op {:>5.2} ctx switches/op  {:.2} s wall",
             mode.name(),
             round,
             side.name(),
             s.ops_per_s(),
             s.cpu_us_per_op(),
             s.sys_us_per_op(),
+            s.server_us_per_op()
+                .map_or_else(|| "?".to_string(), |v| format!("{v:.2}")),
             s.switches_per_op(),
             s.wall.as_secs_f64(),
         );
@@ -207,8 +209,9 @@ impl Table {
         }
         if !self.rounds.is_empty() {
             md.push_str(
-                "\nEvery round (CPU = user + sys of this process; ctx switches from \
-                         `getrusage` too):\n\n```text\n",
+                "\nEvery round (CPU = user + sys of this process; servers = CPU of all six \
+                         redis-servers from /proc, per command; ctx switches from `getrusage` \
+                         too):\n\n```text\n",
             );
             for r in &self.rounds {
                 md.push_str(r);

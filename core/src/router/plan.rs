@@ -526,6 +526,11 @@ impl Plan {
                 continue;
             }
             let subs = &mut self.subs[item.first..item.first + item.count];
+            if let (Combine::Single, [s]) = (item.combine, &mut *subs) {
+                // The common case, one command to one slot: nothing to combine.
+                out.push(s.result.take().unwrap_or(Err(Error::Closed)));
+                continue;
+            }
             let parts: Vec<_> = subs
                 .iter_mut()
                 .map(|s| {
