@@ -52,6 +52,9 @@ struct Inner {
     closed: AtomicBool,
     /// The fork generation this process's connections belong to.
     fork_gen: std::sync::atomic::AtomicU64,
+    /// This process's refresh thread, joined by [`Client::close`] so that no thread of the
+    /// client (nor a user callback it may call, such as an address map) outlives it.
+    refresher: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 impl Drop for Inner {
@@ -100,6 +103,7 @@ impl Client {
             wake: Arc::new((Mutex::new(false), Condvar::new())),
             closed: AtomicBool::new(false),
             fork_gen: std::sync::atomic::AtomicU64::new(crate::fork::generation()),
+            refresher: Mutex::new(None),
         });
         let views = inner.fetch_views(&inner.opts.seeds)?;
         inner.router.install_views(views);
@@ -120,6 +124,14 @@ impl Client {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .clear();
+            // The parent's refresh thread does not exist here: never join it.
+            std::mem::forget(
+                inner
+                    .refresher
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .take(),
+            );
             if let Err(e) = spawn_refresher(&self.inner) {
                 tracing::warn!(error = %e, "no refresh thread after fork");
             }
@@ -221,7 +233,9 @@ impl Client {
         Ok(())
     }
 
-    /// Closes every pooled connection; later calls fail with [`Error::Closed`].
+    /// Closes every pooled connection and stops the background refresh thread (waiting for
+    /// it: at most one in-flight topology query, bounded by the connect timeout); later calls
+    /// fail with [`Error::Closed`].
     pub fn close(&self) {
         self.inner.closed.store(true, Release);
         self.inner
@@ -230,6 +244,20 @@ impl Client {
             .unwrap_or_else(|p| p.into_inner())
             .clear();
         wake(&self.inner.wake);
+        let handle = self
+            .inner
+            .refresher
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(h) = handle {
+            if self.inner.fork_gen.load(Acquire) != crate::fork::generation() {
+                // Inherited from the parent: that thread does not exist in this process.
+                std::mem::forget(h);
+            } else if !ON_REFRESH_THREAD.with(std::cell::Cell::get) {
+                let _ = h.join();
+            }
+        }
     }
 }
 
@@ -509,6 +537,9 @@ impl Inner {
         let mut collected = ViewCollector::default();
         for chunk in candidates.chunks(VIEWS_TO_COMPARE) {
             for addr in chunk {
+                if self.closed.load(Acquire) {
+                    return Err(Error::Closed);
+                }
                 collected.add(addr, self.query_view(addr.as_str().into()));
             }
             if collected.has_view() {
@@ -556,14 +587,23 @@ struct Written {
 fn spawn_refresher(inner: &Arc<Inner>) -> Result<()> {
     let weak = Arc::downgrade(inner);
     let w = inner.wake.clone();
-    std::thread::Builder::new()
+    let handle = std::thread::Builder::new()
         .name("slotwise-refresh".into())
         .spawn(move || refresher(weak, w))
-        .map(drop)
-        .map_err(|e| Error::Config(format!("cannot start the refresh thread: {e}")))
+        .map_err(|e| Error::Config(format!("cannot start the refresh thread: {e}")))?;
+    *inner.refresher.lock().unwrap_or_else(|p| p.into_inner()) = Some(handle);
+    Ok(())
+}
+
+thread_local! {
+    /// True on refresh threads: a client closed from one (through a user callback) must not
+    /// wait for it. (Not `thread::current()`: on a thread Rust did not start, such as a C
+    /// program's main thread, that allocates a handle which is never freed.)
+    static ON_REFRESH_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 fn refresher(inner: Weak<Inner>, w: Arc<(Mutex<bool>, Condvar)>) {
+    ON_REFRESH_THREAD.with(|f| f.set(true));
     loop {
         let wait = match inner.upgrade() {
             Some(i) if !i.closed.load(Acquire) => i.router.refresh_gate().next_due(Instant::now()),
@@ -591,5 +631,72 @@ fn refresher(inner: Weak<Inner>, w: Arc<(Mutex<bool>, Condvar)>) {
             };
             gate.end(Instant::now(), ok);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+
+    /// A one-node "cluster" on loopback owning every slot: it answers CLUSTER SHARDS with an
+    /// error (so the client falls back) and CLUSTER SLOTS with itself, on every connection.
+    fn one_node_cluster() -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut s) = stream else { return };
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 512];
+                    while let Ok(n) = s.read(&mut buf) {
+                        let req = &buf[..n];
+                        let reply = if n == 0 {
+                            return;
+                        } else if req.windows(6).any(|w| w == b"SHARDS") {
+                            "-ERR unknown subcommand 'SHARDS'\r\n".to_string()
+                        } else {
+                            format!(
+                                "*1\r\n*3\r\n:0\r\n:16383\r\n*2\r\n$9\r\n127.0.0.1\r\n:{port}\r\n"
+                            )
+                        };
+                        if s.write_all(reply.as_bytes()).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        format!("127.0.0.1:{port}")
+    }
+
+    #[test]
+    fn close_waits_for_the_refresh_thread_to_end() {
+        let client = Client::connect(ClientOptions::new([one_node_cluster()])).unwrap();
+        let thread = client
+            .inner
+            .refresher
+            .lock()
+            .unwrap()
+            .as_ref()
+            .map(|h| h.thread().clone())
+            .expect("a refresh thread");
+        // A refresh in flight when the client closes is abandoned, and waited for.
+        client.inner.router.refresh_gate().want();
+        wake(&client.inner.wake);
+        client.close();
+        assert!(client.inner.refresher.lock().unwrap().is_none());
+        // Only the closing client holds the state now: the thread has let go of it.
+        assert_eq!(Arc::strong_count(&client.inner), 1);
+        assert_eq!(
+            Arc::weak_count(&client.inner),
+            0,
+            "{thread:?} still running"
+        );
+        assert!(matches!(
+            client.exec(crate::cmd("PING")),
+            Err(Error::Closed)
+        ));
     }
 }
