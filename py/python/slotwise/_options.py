@@ -1,0 +1,237 @@
+"""Turning redis-py style arguments (startup nodes, URLs, timeouts, TLS) into a checked
+:class:`slotwise._native.Config`."""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any, Callable, Iterable, Mapping, Optional, Tuple, Union
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from . import _native
+from .exceptions import DataError
+
+Address = Tuple[str, int]
+AddressRemap = Union[
+    Callable[[Address], Union[Address, str, None]],
+    Mapping[str, str],
+    Mapping[Address, Address],
+]
+
+#: redis-py keywords that have no meaning here (the core pools, retries and checks health
+#: on its own); accepted so that switching from ``redis.RedisCluster`` is a one-line change.
+IGNORED_REDIS_PY_KWARGS = frozenset(
+    {
+        "max_connections",
+        "health_check_interval",
+        "socket_keepalive",
+        "socket_keepalive_options",
+        "retry",
+        "retry_on_timeout",
+        "retry_on_error",
+        "require_full_coverage",
+        "reinitialize_steps",
+        "dynamic_startup_nodes",
+        "cluster_error_retry_attempts",
+        "client_name",
+        "lib_name",
+        "lib_version",
+        "single_connection_client",
+        "connection_pool",
+        "db",
+    }
+)
+
+
+class ClusterNode:
+    """A ``host:port`` seed, as in ``redis.cluster.ClusterNode``."""
+
+    def __init__(self, host: str = "localhost", port: int = 6379) -> None:
+        self.host = host
+        self.port = int(port)
+        self.name = join(host, self.port)
+
+    def __repr__(self) -> str:
+        return f"ClusterNode(host={self.host!r}, port={self.port})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ClusterNode) and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+
+StartupNode = Union[str, ClusterNode, Address]
+
+
+def join(host: str, port: int) -> str:
+    """``host:port``, with IPv6 hosts in brackets."""
+    if ":" in host and not host.startswith("["):
+        return f"[{host}]:{port}"
+    return f"{host}:{port}"
+
+
+def split(addr: str) -> Address:
+    """``host:port`` (or ``[v6]:port``) into a pair."""
+    host, _, port = addr.rpartition(":")
+    if not host or not port.isdigit():
+        raise DataError(f"not a host:port address: {addr!r}")
+    return host.strip("[]"), int(port)
+
+
+def _seed(node: object) -> str:
+    if isinstance(node, ClusterNode):
+        return node.name
+    if isinstance(node, str):
+        split(node)
+        return node
+    if isinstance(node, tuple) and len(node) == 2:
+        return join(str(node[0]), int(node[1]))
+    if isinstance(node, Mapping) and "host" in node:
+        return join(str(node["host"]), int(node.get("port", 6379)))
+    raise DataError(
+        f"startup node {node!r} is neither 'host:port', (host, port) nor a ClusterNode"
+    )
+
+
+def seeds(
+    startup_nodes: Union[StartupNode, Iterable[StartupNode], None],
+    host: Optional[str],
+    port: int,
+) -> list[str]:
+    """Every seed as ``host:port``."""
+    out: list[str] = []
+    if host is not None:
+        out.append(join(host, port))
+    if startup_nodes is None:
+        pass
+    elif isinstance(startup_nodes, (str, ClusterNode)) or (
+        isinstance(startup_nodes, tuple)
+        and len(startup_nodes) == 2
+        and isinstance(startup_nodes[1], int)
+    ):
+        out.append(_seed(startup_nodes))
+    else:
+        out.extend(_seed(n) for n in startup_nodes)
+    if not out:
+        raise DataError(
+            "no startup nodes: pass startup_nodes=['host:port', ...] or host= and port="
+        )
+    return out
+
+
+def _addr(a: Union[str, Address]) -> str:
+    return a if isinstance(a, str) else join(str(a[0]), int(a[1]))
+
+
+def remap(address_remap: Optional[AddressRemap]) -> Any:
+    """A dict of ``host:port`` strings, or a ``str -> str | None`` callable, for the core."""
+    if address_remap is None:
+        return None
+    if isinstance(address_remap, Mapping):
+        return {_addr(k): _addr(v) for k, v in address_remap.items()}
+    if not callable(address_remap):
+        raise DataError("address_remap must be a callable or a dict")
+    f = address_remap
+
+    def apply(announced: str) -> Optional[str]:
+        got = f(split(announced))
+        if got is None:
+            return None
+        return _addr(got)
+
+    return apply
+
+
+def tls_options(
+    ssl_enabled: bool, ssl_ca_certs: Optional[str], ssl_cert_reqs: Any
+) -> tuple[bool, Optional[str], bool]:
+    """``(tls, ca_file, insecure)`` from redis-py's ``ssl*`` keywords."""
+    insecure = ssl_cert_reqs in (ssl.CERT_NONE, "none", "CERT_NONE")
+    return bool(ssl_enabled or ssl_ca_certs), ssl_ca_certs, insecure
+
+
+def build(given: Mapping[str, Any]) -> _native.Config:
+    """The checked native configuration from a ``Cluster.__init__``'s ``locals()``: explicit
+    keywords first, then the ``url``'s settings, then the defaults."""
+    args = {k: v for k, v in given.items() if k not in ("self", "kwargs", "__class__")}
+    extra = dict(given.get("kwargs") or {})
+    url = args.pop("url", None)
+    if url is not None:
+        for k, v in from_url(url).items():
+            if args.get(k) is None:
+                args[k] = v
+    unknown = sorted(set(extra) - IGNORED_REDIS_PY_KWARGS)
+    if unknown:
+        raise TypeError(f"Cluster() got unexpected keyword arguments: {', '.join(unknown)}")
+    if extra.get("db") not in (None, 0):
+        raise DataError("Redis Cluster has only database 0")
+    encoding, errors = args["encoding"], args["encoding_errors"]
+    if encoding.replace("-", "").lower() != "utf8" or errors != "strict":
+        raise DataError("slotwise decodes replies as UTF-8 (strict) only")
+    policy = args["read_policy"] or ("round_robin" if args["read_from_replicas"] else "primary")
+    tls, ca_file, insecure = tls_options(
+        bool(args["ssl"]), args["ssl_ca_certs"], args["ssl_cert_reqs"]
+    )
+    return _native.Config(
+        seeds(args["startup_nodes"], args["host"], args["port"]),
+        username=args["username"],
+        password=args["password"],
+        decode_responses=bool(args["decode_responses"]),
+        read_policy=policy,
+        connect_timeout=args["socket_connect_timeout"],
+        request_timeout=args["socket_timeout"],
+        max_redirects=args["max_redirects"],
+        max_retries=args["max_retries"],
+        refresh_interval=args["refresh_interval"],
+        tls=tls,
+        tls_ca_file=ca_file,
+        tls_insecure=insecure,
+        address_map=remap(args["address_remap"]),
+        protocol=args["protocol"] or 2,
+    )
+
+
+_BOOL = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
+
+
+def from_url(url: str) -> dict[str, Any]:
+    """Keyword arguments from ``redis://[[user]:password@]host:port[,host:port...][/0]``
+    (``rediss://`` for TLS), with query options such as ``?decode_responses=true``."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss"):
+        raise DataError(f"unsupported URL scheme {parts.scheme!r}: use redis:// or rediss://")
+    kwargs: dict[str, Any] = {}
+    netloc = parts.netloc
+    if "@" in netloc:
+        creds, _, netloc = netloc.rpartition("@")
+        user, has_pw, pw = creds.partition(":")
+        if has_pw:
+            kwargs["password"] = unquote(pw)
+            if user:
+                kwargs["username"] = unquote(user)
+        elif user:
+            kwargs["password"] = unquote(user)
+    hosts = [h for h in netloc.split(",") if h]
+    if not hosts:
+        raise DataError(f"no host in URL {url!r}")
+    kwargs["startup_nodes"] = [h if ":" in h.strip("[]") or "]:" in h else f"{h}:6379" for h in hosts]
+    db = parts.path.strip("/")
+    if db not in ("", "0"):
+        raise DataError("Redis Cluster has only database 0")
+    if parts.scheme == "rediss":
+        kwargs["ssl"] = True
+    for key, values in parse_qs(parts.query).items():
+        value = values[-1]
+        if key in ("decode_responses", "ssl", "read_from_replicas"):
+            if value.lower() not in _BOOL:
+                raise DataError(f"{key} in the URL must be true or false, not {value!r}")
+            kwargs[key] = _BOOL[value.lower()]
+        elif key in ("socket_timeout", "socket_connect_timeout", "refresh_interval"):
+            kwargs[key] = float(value)
+        elif key in ("max_redirects", "max_retries", "protocol"):
+            kwargs[key] = int(value)
+        elif key in ("ssl_ca_certs", "ssl_cert_reqs", "read_policy", "username", "password"):
+            kwargs[key] = value
+        else:
+            raise DataError(f"unsupported URL option {key!r}")
+    return kwargs

@@ -1,0 +1,284 @@
+"""The asyncio cluster client: the same methods as :class:`slotwise.Cluster`, as coroutines.
+
+Commands run on one shared I/O thread (the Rust core's async driver on a current-thread
+runtime); finished replies are handed back to your event loop in batches through a pipe
+the loop watches, so thousands of concurrent coroutines cost a handful of wake-ups.
+
+Example::
+
+    import asyncio, slotwise.asyncio
+
+    async def main() -> None:
+        async with slotwise.asyncio.Cluster(startup_nodes=["127.0.0.1:7000"]) as rc:
+            await rc.set("k", "v")
+            print(await rc.get("k"))
+
+    asyncio.run(main())
+
+A client belongs to the event loop it first ran on. After ``os.fork()`` a child must create
+its own client (the I/O thread and connections stay with the parent); using an inherited
+one raises :class:`slotwise.ConnectionError` at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from types import TracebackType
+from typing import (
+    Any,
+    AsyncIterator,
+    Callable,
+    Iterable,
+    List,
+    Optional,
+    Tuple,
+    Type,
+    Union,
+)
+
+from . import _native, _options
+from ._commands import Commands, EncodableT, KeyT
+from ._options import AddressRemap, ClusterNode, StartupNode
+from .client import Stats, _post, _raise_first
+from .exceptions import ConnectionError, DataError
+
+__all__ = ["Cluster", "Pipeline", "ClusterNode"]
+
+
+class Cluster(Commands):
+    """An asyncio Redis Cluster client: a drop-in for ``redis.asyncio.RedisCluster``.
+
+    Takes the same arguments as :class:`slotwise.Cluster`. Connects on first use (or
+    ``await client.initialize()``); every command method is a coroutine. Use as
+    ``async with`` to close it on exit.
+    """
+
+    def __init__(
+        self,
+        host: Optional[str] = None,
+        port: int = 6379,
+        startup_nodes: Union[StartupNode, Iterable[StartupNode], None] = None,
+        *,
+        password: Optional[str] = None,
+        username: Optional[str] = None,
+        decode_responses: Optional[bool] = None,
+        read_from_replicas: Optional[bool] = None,
+        read_policy: Optional[str] = None,
+        socket_timeout: Optional[float] = None,
+        socket_connect_timeout: Optional[float] = None,
+        max_redirects: Optional[int] = None,
+        max_retries: Optional[int] = None,
+        refresh_interval: Optional[float] = None,
+        ssl: Optional[bool] = None,
+        ssl_ca_certs: Optional[str] = None,
+        ssl_cert_reqs: Any = None,
+        address_remap: Optional[AddressRemap] = None,
+        protocol: Optional[int] = None,
+        encoding: str = "utf-8",
+        encoding_errors: str = "strict",
+        url: Optional[str] = None,
+        **kwargs: Any,
+    ) -> None:
+        self._config = _options.build(locals())
+        self.decode_responses: bool = self._config.decode_responses
+        self._native: Optional[_native.AsyncClient] = None
+        self._bridge: Optional[_native.LoopBridge] = None
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._connecting: Optional[asyncio.Future[Any]] = None
+        self._closed = False
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs: Any) -> "Cluster":
+        """As :meth:`slotwise.Cluster.from_url`."""
+        return cls(url=url, **kwargs)
+
+    async def initialize(self) -> "Cluster":
+        """Discovers the cluster (done automatically by the first command)."""
+        if self._native is not None:
+            return self
+        if self._closed:
+            raise ConnectionError("the client is closed")
+        if self._connecting is None:
+            loop = asyncio.get_running_loop()
+            bridge = _native.LoopBridge()
+            loop.add_reader(bridge.fileno(), bridge.drain)
+            self._loop, self._bridge = loop, bridge
+            self._connecting = _native.AsyncClient.connect(self._config, bridge, loop)
+        try:
+            self._native = await asyncio.shield(self._connecting)
+        except BaseException:
+            if self._connecting.done():
+                self._connecting = None
+                self._release_bridge()
+            raise
+        return self
+
+    def _release_bridge(self) -> None:
+        if self._bridge is not None and self._loop is not None and not self._loop.is_closed():
+            self._loop.remove_reader(self._bridge.fileno())
+        self._bridge = None
+
+    async def _client(self) -> _native.AsyncClient:
+        if self._native is None:
+            if self._closed:
+                err = ConnectionError("the client is closed")
+                err.code, err.node = "CLOSED", None
+                raise err
+            await self.initialize()
+        assert self._native is not None
+        return self._native
+
+    async def _call(self, *args: EncodableT) -> Any:
+        n = self._native
+        if n is None:
+            n = await self._client()
+        return await n.execute(*args)
+
+    async def _call_with(self, post: Callable[[Any], Any], *args: EncodableT) -> Any:
+        return post(await self._call(*args))
+
+    def pipeline(self, transaction: bool = False) -> "Pipeline":
+        """A pipeline; ``await pipe.execute()`` sends it (see
+        :meth:`slotwise.Cluster.pipeline`)."""
+        return Pipeline(self, transaction)
+
+    async def scan_iter(
+        self,
+        match: Optional[KeyT] = None,
+        count: Optional[int] = None,
+        _type: Optional[str] = None,
+    ) -> AsyncIterator[Any]:
+        """Every key of the cluster (each primary in turn): ``async for k in rc.scan_iter()``."""
+        n = await self._client()
+        scan = n.scan(match, count)
+        while True:
+            page = await n.scan_next(scan)
+            if page is None:
+                return
+            if _type is not None and page:
+                types = await n.run_pipeline([("TYPE", k) for k in page], False)
+                want = _type.lower()
+                page = [
+                    k
+                    for k, t in zip(page, types)
+                    if (t.decode() if isinstance(t, bytes) else t) == want
+                ]
+            for k in page:
+                yield k
+
+    def stats(self) -> Stats:
+        """As :meth:`slotwise.Cluster.stats` (zeros before the client connected)."""
+        if self._native is None:
+            return Stats(moved=0, ask=0, retries=0, refreshes=0, reconnects=0)
+        s = self._native.stats()
+        return Stats(
+            moved=s["moved"],
+            ask=s["ask"],
+            retries=s["retries"],
+            refreshes=s["refreshes"],
+            reconnects=s["reconnects"],
+        )
+
+    async def get_primaries(self) -> List[ClusterNode]:
+        """The primaries of the current slot map."""
+        n = await self._client()
+        return [ClusterNode(*_options.split(a)) for a in n.primaries()]
+
+    async def aclose(self) -> None:
+        """Closes every connection; later commands raise :class:`slotwise.ConnectionError`."""
+        self._closed = True
+        n, self._native = self._native, None
+        if n is not None:
+            n.close()
+        # Commands still in flight fail fast with "closed"; let their futures resolve
+        # before the loop stops watching the bridge.
+        bridge = self._bridge
+        for _ in range(500):
+            if bridge is None or not bridge.pending():
+                break
+            await asyncio.sleep(0.01)
+        self._release_bridge()
+
+    async def close(self) -> None:
+        """Alias of :meth:`aclose` (as in redis-py)."""
+        await self.aclose()
+
+    async def __aenter__(self) -> "Cluster":
+        return await self.initialize()
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        await self.aclose()
+
+
+class Pipeline(Commands):
+    """Queued commands for one round trip per node: ``await pipe.execute()``. Command
+    methods queue and return the pipeline (no ``await``)."""
+
+    def __init__(self, client: Cluster, transaction: bool = False) -> None:
+        self._client = client
+        self.transaction = transaction
+        self._commands: List[Tuple[EncodableT, ...]] = []
+        self._posts: List[Optional[Callable[[Any], Any]]] = []
+
+    def _call(self, *args: EncodableT) -> "Pipeline":
+        if not args:
+            raise DataError("execute_command() needs at least the command name")
+        self._commands.append(args)
+        self._posts.append(None)
+        return self
+
+    def _call_with(self, post: Callable[[Any], Any], *args: EncodableT) -> "Pipeline":
+        self._call(*args)
+        self._posts[-1] = post
+        return self
+
+    def __len__(self) -> int:
+        return len(self._commands)
+
+    def __bool__(self) -> bool:
+        return True
+
+    async def execute(self, raise_on_error: bool = True) -> List[Any]:
+        """Sends every queued command; replies in order (see
+        :meth:`slotwise.Pipeline.execute`)."""
+        commands, posts = self._commands, self._posts
+        self.reset()
+        if not commands:
+            return []
+        n = await self._client._client()
+        results = await n.run_pipeline(commands, self.transaction)
+        if raise_on_error:
+            _raise_first(results, commands, self.transaction)
+        return _post(results, posts)
+
+    def reset(self) -> None:
+        """Drops every queued command."""
+        self._commands = []
+        self._posts = []
+
+    async def __aenter__(self) -> "Pipeline":
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.reset()
+
+    def __enter__(self) -> "Pipeline":
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.reset()

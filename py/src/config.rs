@@ -1,0 +1,181 @@
+//! `_native.Config`: every client option, checked once and shared by the sync and asyncio
+//! clients. The Python facade maps redis-py's keyword names onto it.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use slotwise::topology::AddressMap;
+use slotwise::{ClientOptions, Protocol, ReadPolicy, TlsOptions};
+
+use crate::errors;
+
+/// Checked client options (build it through `slotwise.Cluster`'s keywords).
+#[pyclass(frozen, module = "slotwise._native")]
+pub struct Config {
+    pub opts: ClientOptions,
+    pub decode: bool,
+}
+
+fn duration(py: Python<'_>, what: &str, secs: Option<f64>) -> PyResult<Option<Duration>> {
+    match secs {
+        None => Ok(None),
+        Some(s) if s.is_finite() && s > 0.0 => Ok(Some(Duration::from_secs_f64(s))),
+        Some(s) => Err(errors::data_error(
+            py,
+            format!("{what} must be a positive number of seconds, not {s}"),
+        )),
+    }
+}
+
+fn build_address_map(py: Python<'_>, m: Option<Bound<'_, PyAny>>) -> PyResult<AddressMap> {
+    let Some(m) = m else {
+        return Ok(AddressMap::Identity);
+    };
+    if m.is_none() {
+        return Ok(AddressMap::Identity);
+    }
+    if let Ok(d) = m.cast::<PyDict>() {
+        let table: HashMap<String, String> = d.extract()?;
+        return Ok(AddressMap::table(table));
+    }
+    if !m.is_callable() {
+        return Err(errors::data_error(
+            py,
+            "address_remap must be a dict or a callable",
+        ));
+    }
+    let f = m.unbind();
+    Ok(AddressMap::callback(move |addr: &str| {
+        // Called from whichever thread learns a topology (with no GIL held): attach here.
+        Python::attach(|py| match f.call1(py, (addr,)) {
+            Ok(v) if v.is_none(py) => None,
+            Ok(v) => match v.extract::<String>(py) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    e.write_unraisable(py, Some(f.bind(py)));
+                    None
+                }
+            },
+            Err(e) => {
+                e.write_unraisable(py, Some(f.bind(py)));
+                None
+            }
+        })
+    }))
+}
+
+#[pymethods]
+impl Config {
+    #[new]
+    #[pyo3(signature = (
+        seeds, *, username=None, password=None, decode_responses=false, read_policy="primary",
+        connect_timeout=None, request_timeout=None, max_redirects=None, max_retries=None,
+        refresh_interval=None, tls=false, tls_ca_file=None, tls_insecure=false,
+        address_map=None, protocol=2
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        seeds: Vec<String>,
+        username: Option<String>,
+        password: Option<String>,
+        decode_responses: bool,
+        read_policy: &str,
+        connect_timeout: Option<f64>,
+        request_timeout: Option<f64>,
+        max_redirects: Option<u32>,
+        max_retries: Option<u32>,
+        refresh_interval: Option<f64>,
+        tls: bool,
+        tls_ca_file: Option<PathBuf>,
+        tls_insecure: bool,
+        address_map: Option<Bound<'_, PyAny>>,
+        protocol: u8,
+    ) -> PyResult<Config> {
+        if seeds.is_empty() {
+            return Err(errors::data_error(
+                py,
+                "no startup nodes given: pass at least one \"host:port\"",
+            ));
+        }
+        let mut opts = ClientOptions::new(seeds);
+        if let Some(d) = duration(py, "connect_timeout", connect_timeout)? {
+            opts = opts.connect_timeout(d);
+        }
+        if let Some(d) = duration(py, "request_timeout", request_timeout)? {
+            opts = opts.request_timeout(d);
+        }
+        if let Some(d) = duration(py, "refresh_interval", refresh_interval)? {
+            opts = opts.refresh_interval(d);
+        }
+        if let Some(n) = max_redirects {
+            opts = opts.max_redirects(n);
+        }
+        if let Some(n) = max_retries {
+            let (base, cap) = (opts.retry_base_delay, opts.retry_max_delay);
+            opts = opts.retries(n, base, cap);
+        }
+        opts = opts.read_policy(match read_policy {
+            "primary" => ReadPolicy::Primary,
+            "prefer_replica" => ReadPolicy::PreferReplica,
+            "round_robin" => ReadPolicy::RoundRobin,
+            other => {
+                return Err(errors::data_error(
+                    py,
+                    format!(
+                        "read_policy must be \"primary\", \"prefer_replica\" or \"round_robin\", not {other:?}"
+                    ),
+                ))
+            }
+        });
+        match (username, password) {
+            (Some(u), Some(p)) => opts = opts.user(u, p),
+            (None, Some(p)) => opts = opts.password(p),
+            (Some(_), None) => {
+                return Err(errors::data_error(py, "username given without a password"))
+            }
+            (None, None) => {}
+        }
+        if tls || tls_ca_file.is_some() || tls_insecure {
+            opts = opts.tls(TlsOptions {
+                ca_file: tls_ca_file,
+                insecure_skip_verify: tls_insecure,
+            });
+        }
+        opts = opts.protocol(match protocol {
+            2 => Protocol::Resp2,
+            3 => Protocol::Resp3,
+            other => {
+                return Err(errors::data_error(
+                    py,
+                    format!("protocol must be 2 or 3, not {other}"),
+                ))
+            }
+        });
+        opts = opts.address_map(build_address_map(py, address_map)?);
+        Ok(Config {
+            opts,
+            decode: decode_responses,
+        })
+    }
+
+    /// The seed addresses.
+    #[getter]
+    fn seeds(&self) -> Vec<String> {
+        self.opts.seeds.clone()
+    }
+
+    /// Whether replies are decoded to `str`.
+    #[getter]
+    fn decode_responses(&self) -> bool {
+        self.decode
+    }
+
+    fn __repr__(&self) -> String {
+        // ClientOptions' Debug never shows the password.
+        format!("Config({:?})", self.opts.seeds)
+    }
+}

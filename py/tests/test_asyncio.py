@@ -1,0 +1,130 @@
+"""The asyncio client: same methods as coroutines, high concurrency, pipelines, errors."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Awaitable, Callable
+
+import pytest
+
+import slotwise
+import slotwise.asyncio
+
+from .cluster import Cluster
+
+
+def run(cluster: Cluster, body: Callable[[slotwise.asyncio.Cluster], Awaitable[Any]], **kw: Any) -> Any:
+    async def main() -> Any:
+        async with slotwise.asyncio.Cluster(startup_nodes=cluster.seeds[:1], **kw) as rc:
+            return await body(rc)
+
+    return asyncio.run(main())
+
+
+def test_commands_as_coroutines(cluster: Cluster, p: str) -> None:
+    async def body(rc: slotwise.asyncio.Cluster) -> None:
+        assert await rc.set(p + "k", "v") is True
+        assert await rc.get(p + "k") == b"v"
+        assert await rc.mset({f"{p}{i}": i for i in range(20)}) is True
+        assert await rc.mget([f"{p}{i}" for i in range(20)]) == [str(i).encode() for i in range(20)]
+        assert await rc.hset(p + "h", mapping={"a": 1}) == 1
+        assert await rc.hgetall(p + "h") == {b"a": b"1"}
+        assert await rc.smembers(p + "nope") == set()
+        assert await rc.ping() is True
+        assert await rc.dbsize() >= 21
+        assert await rc.execute_command("STRLEN", p + "k") == 1
+        assert set([k async for k in rc.scan_iter(match=p + "1*")]) == {
+            f"{p}{i}".encode() for i in [1] + list(range(10, 20))
+        }
+        assert len((await rc.info()).keys()) == 6
+        assert rc.stats()["refreshes"] >= 1
+        # A coroutine, so it works with create_task as in redis-py.
+        assert await asyncio.create_task(rc.get(p + "k")) == b"v"
+
+    run(cluster, body)
+
+
+def test_a_thousand_concurrent_coroutines(cluster: Cluster, p: str) -> None:
+    async def body(rc: slotwise.asyncio.Cluster) -> None:
+        async def one(i: int) -> bytes:
+            await rc.set(f"{p}{i}", i)
+            await rc.incr(p + "total")
+            v = await rc.get(f"{p}{i}")
+            assert isinstance(v, bytes)
+            return v
+
+        got = await asyncio.gather(*(one(i) for i in range(1000)))
+        assert got == [str(i).encode() for i in range(1000)]
+        assert await rc.get(p + "total") == b"1000"
+
+    run(cluster, body)
+
+
+def test_pipelines_and_transactions(cluster: Cluster, p: str) -> None:
+    async def body(rc: slotwise.asyncio.Cluster) -> None:
+        async with rc.pipeline() as pipe:
+            for i in range(100):
+                pipe.set(f"{p}{i}", i)
+            pipe.get(p + "50").info()
+            out = await pipe.execute()
+        assert out[:100] == [True] * 100 and out[100] == b"50"
+        assert len(out[101]) == 6
+        tag = "{" + p + "}"
+        assert await rc.pipeline(transaction=True).incr(tag + "a").incr(tag + "a").execute() == [1, 2]
+        with pytest.raises(slotwise.CrossSlotError) as e:
+            await rc.pipeline(transaction=True).incr(p + "a").incr(p + "b").execute()
+        assert e.value.keys == [p + "a", p + "b"]
+        res = await rc.pipeline().set(p + "s", 1).lpush(p + "s", 1).execute(raise_on_error=False)
+        assert res[0] is True and isinstance(res[1], slotwise.ResponseError)
+
+    run(cluster, body)
+
+
+def test_errors_and_decoding(cluster: Cluster, p: str) -> None:
+    async def body(rc: slotwise.asyncio.Cluster) -> None:
+        await rc.set(p + "s", "é")
+        assert await rc.get(p + "s") == "é"
+        with pytest.raises(slotwise.ResponseError, match="WRONGTYPE"):
+            await rc.hget(p + "s", "f")
+        with pytest.raises(slotwise.DataError):
+            await rc.set(p + "s", None)  # type: ignore[arg-type]
+
+    run(cluster, body, decode_responses=True)
+
+
+def test_cancelled_commands_do_not_disturb_the_others(cluster: Cluster, p: str) -> None:
+    async def body(rc: slotwise.asyncio.Cluster) -> None:
+        blocked = asyncio.ensure_future(rc.execute_command("BLPOP", p + "q", 1))
+        await asyncio.sleep(0.05)
+        blocked.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await blocked
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(rc.execute_command("BLPOP", p + "q2", 1), 0.1)
+        assert await rc.set(p + "k", 1) is True
+        assert await asyncio.gather(*(rc.incr(p + "n") for _ in range(100))) == list(range(1, 101))
+
+    run(cluster, body)
+
+
+def test_bad_seeds_and_closed_client(cluster: Cluster) -> None:
+    async def main() -> None:
+        rc = slotwise.asyncio.Cluster(startup_nodes=["127.0.0.1:1"], socket_connect_timeout=0.5)
+        with pytest.raises(slotwise.ConnectionError, match="127.0.0.1:1"):
+            await rc.get("k")
+        ok = slotwise.asyncio.Cluster(startup_nodes=cluster.seeds[:1])
+        await ok.ping()
+        await ok.aclose()
+        with pytest.raises(slotwise.ConnectionError, match="closed"):
+            await ok.get("k")
+
+    asyncio.run(main())
+
+
+def test_clients_on_successive_event_loops(cluster: Cluster, p: str) -> None:
+    for i in range(3):
+        async def body(rc: slotwise.asyncio.Cluster, i: int = i) -> None:
+            await rc.set(p + "k", i)
+            assert await rc.get(p + "k") == str(i).encode()
+
+        run(cluster, body)

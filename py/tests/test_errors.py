@@ -1,0 +1,112 @@
+"""Exception types, attributes and messages."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+import slotwise
+
+from .cluster import Cluster
+
+
+def test_hierarchy_is_rooted_at_redis_error() -> None:
+    for name in slotwise.exceptions.__all__:
+        assert issubclass(getattr(slotwise, name), slotwise.RedisError)
+    assert issubclass(slotwise.AuthenticationError, slotwise.ConnectionError)
+    assert issubclass(slotwise.CrossSlotError, slotwise.ResponseError)
+    assert issubclass(slotwise.ClusterDownError, slotwise.ResponseError)
+    assert issubclass(slotwise.RedirectBudgetError, slotwise.ClusterError)
+    assert slotwise.RedisError.__module__ == "slotwise"
+    assert slotwise.exceptions.CrossSlotError is slotwise.CrossSlotError
+
+
+def test_error_reply_is_a_response_error_with_the_server_text(rc: slotwise.Cluster, p: str) -> None:
+    rc.set(p + "s", "v")
+    with pytest.raises(slotwise.ResponseError) as e:
+        rc.lpush(p + "s", "x")
+    assert str(e.value) == "WRONGTYPE Operation against a key holding the wrong kind of value"
+    assert e.value.code == "WRONGTYPE"
+    assert e.value.node is not None and ":" in e.value.node
+    with pytest.raises(slotwise.ResponseError, match="unknown command"):
+        rc.execute_command("NOSUCHCOMMAND", p + "k")
+
+
+def _free_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return int(port)
+
+
+def test_bad_seeds_raise_connection_error_naming_each_seed() -> None:
+    a, b = _free_port(), _free_port()
+    with pytest.raises(slotwise.ConnectionError) as e:
+        slotwise.Cluster(startup_nodes=[f"127.0.0.1:{a}", f"127.0.0.1:{b}"], socket_connect_timeout=0.5)
+    msg = str(e.value)
+    assert f"127.0.0.1:{a}" in msg and f"127.0.0.1:{b}" in msg
+    assert e.value.code == "CONNECTION"
+
+
+def test_malformed_seeds_and_options_raise_data_error() -> None:
+    with pytest.raises(slotwise.DataError):
+        slotwise.Cluster(startup_nodes=["no-port"])
+    with pytest.raises(slotwise.DataError):
+        slotwise.Cluster(startup_nodes=[])
+    with pytest.raises(slotwise.DataError, match="read_policy"):
+        slotwise.Cluster(startup_nodes=["127.0.0.1:1"], read_policy="nearest")
+    with pytest.raises(slotwise.DataError, match="positive"):
+        slotwise.Cluster(startup_nodes=["127.0.0.1:1"], socket_timeout=-1)
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        slotwise.Cluster(startup_nodes=["127.0.0.1:1"], no_such_option=1)
+
+
+def test_standalone_server_is_refused_with_a_clear_error(tmp_path: object) -> None:
+    import subprocess
+    import time
+
+    port = _free_port()
+    proc = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        with pytest.raises(slotwise.ClusterError, match="not a cluster node") as e:
+            slotwise.Cluster(startup_nodes=[f"127.0.0.1:{port}"])
+        assert e.value.code == "CLUSTER_DISABLED"
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def test_timeout_error_when_the_deadline_passes(cluster: Cluster, p: str) -> None:
+    with slotwise.Cluster(startup_nodes=cluster.seeds[:1], socket_timeout=0.3) as rc:
+        with pytest.raises(slotwise.TimeoutError, match="timed out") as e:
+            rc.execute_command("BLPOP", p + "empty", 2)
+        assert e.value.code == "TIMEOUT"
+        rc.set(p + "after", 1)  # the client stays usable
+        assert rc.get(p + "after") == b"1"
+
+
+def test_closed_client_raises_connection_error(cluster: Cluster) -> None:
+    rc = slotwise.Cluster(startup_nodes=cluster.seeds[:1])
+    rc.close()
+    with pytest.raises(slotwise.ConnectionError, match="closed") as e:
+        rc.get("k")
+    assert e.value.code == "CLOSED"
+
+
+def test_crossslot_outside_transactions_is_split_not_refused(rc: slotwise.Cluster, p: str) -> None:
+    assert rc.mset({p + "a": 1, p + "b": 2}) is True
+    with pytest.raises(slotwise.CrossSlotError) as e:
+        rc.eval("return 1", 2, p + "a", p + "b")
+    assert sorted(e.value.keys) == sorted([p + "a", p + "b"])
+    assert len(e.value.slots) == 2

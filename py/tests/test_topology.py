@@ -1,0 +1,157 @@
+"""The cluster changing under the client: ASK and MOVED during a slot move, live resharding
+and failover under load with zero application errors."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from typing import Any
+
+import pytest
+
+import slotwise
+import slotwise.asyncio
+
+from .cluster import Cluster
+
+
+def test_follows_ask_then_moved_during_a_slot_move(fresh_cluster: Cluster) -> None:
+    c = fresh_cluster
+    tag = "{mover}"
+    keys = [f"{tag}:{i}" for i in range(20)]
+    slot = c.keyslot(keys[0])
+    with slotwise.Cluster(startup_nodes=c.seeds[:1]) as rc:
+        rc.mset({k: k for k in keys})
+        src = c.owner(slot)
+        dst = next(s for s in c.shards() if s["primary"] != src["primary"] and s["slots"])
+        c.begin_migration(slot, dst)
+        c.migrate_keys(slot, src, dst, keys[:10])
+        # Migrated keys answer ASK from the source; the rest are still served there.
+        assert [rc.get(k) for k in keys] == [k.encode() for k in keys]
+        stats = rc.stats()
+        assert stats["ask"] >= 1 and stats["moved"] == 0
+        # A new key in a migrating slot is created on the target (ASK).
+        assert rc.set(f"{tag}:new", "n") is True
+        c.finish_migration(slot, src, dst)
+        assert rc.get(keys[15]) == keys[15].encode()
+        assert rc.stats()["moved"] >= 1
+        assert rc.get(f"{tag}:new") == b"n"
+        with c.raw(dst["primary"]) as r:
+            assert r.call("GET", keys[15]) == keys[15].encode()
+
+
+def test_redirect_budget_error(fresh_cluster: Cluster) -> None:
+    c = fresh_cluster
+    key = "{budget}:k"
+    slot = c.keyslot(key)
+    with slotwise.Cluster(startup_nodes=c.seeds[:1], max_redirects=0, refresh_interval=3600) as rc:
+        rc.set(key, "v")
+        src = c.owner(slot)
+        dst = next(s for s in c.shards() if s["primary"] != src["primary"] and s["slots"])
+        c.begin_migration(slot, dst)
+        c.finish_migration(slot, src, dst)
+        with pytest.raises(slotwise.RedirectBudgetError, match="redirect") as e:
+            rc.get(key)
+        assert e.value.code == "REDIRECT_BUDGET"
+
+
+class Load:
+    """Threads doing SET/GET pairs (each checks its own value) until stopped."""
+
+    def __init__(self, rc: slotwise.Cluster, threads: int = 4) -> None:
+        self.rc = rc
+        self.stop = threading.Event()
+        self.errors: list[BaseException] = []
+        self.ops = 0
+        self.threads = [threading.Thread(target=self.run, args=(t,)) for t in range(threads)]
+
+    def run(self, t: int) -> None:
+        i = 0
+        while not self.stop.is_set():
+            k = f"load:{t}:{i % 500}"
+            try:
+                self.rc.set(k, i)
+                got = self.rc.get(k)
+                if got != str(i).encode():
+                    raise AssertionError(f"{k}: {got!r} != {i}")
+                if i % 10 == 0:
+                    self.rc.mget([f"load:{t}:{j}" for j in range(0, 500, 50)])
+                self.ops += 1
+            except BaseException as e:  # noqa: BLE001 - counted and reported
+                self.errors.append(e)
+            i += 1
+
+    def __enter__(self) -> "Load":
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        for t in self.threads:
+            t.join(30)
+
+
+def test_live_resharding_under_load_has_zero_errors(fresh_cluster: Cluster) -> None:
+    c = fresh_cluster
+    with slotwise.Cluster(startup_nodes=c.seeds[:1]) as rc:
+        rc.mset({f"load:{t}:{i}": -1 for t in range(4) for i in range(500)})
+        shards = [s for s in c.shards() if s["slots"]]
+        with Load(rc) as load:
+            time.sleep(0.3)
+            c.reshard(shards[0], shards[1], 300)
+            time.sleep(0.3)
+        assert load.errors == [], load.errors[:3]
+        assert load.ops > 100
+        stats = rc.stats()
+        assert stats["moved"] + stats["ask"] >= 1, stats
+
+
+def test_failover_under_load_has_zero_errors(fresh_cluster: Cluster) -> None:
+    c = fresh_cluster
+    with slotwise.Cluster(startup_nodes=c.seeds[:1]) as rc:
+        with Load(rc) as load:
+            time.sleep(0.3)
+            shard = next(s for s in c.shards() if s["slots"] and s["replicas"])
+            new_primary = c.failover(shard)
+            c.wait_stable()
+            time.sleep(0.5)
+        assert load.errors == [], load.errors[:3]
+        assert new_primary in [n.name for n in rc.get_primaries()]
+        assert rc.stats()["refreshes"] >= 2
+
+
+def test_asyncio_client_through_resharding_and_failover(fresh_cluster: Cluster) -> None:
+    c = fresh_cluster
+    shards = [s for s in c.shards() if s["slots"]]
+
+    async def main() -> list[Any]:
+        errors: list[Any] = []
+        stop = asyncio.Event()
+        async with slotwise.asyncio.Cluster(startup_nodes=c.seeds[:1]) as rc:
+
+            async def worker(w: int) -> None:
+                i = 0
+                while not stop.is_set():
+                    k = f"aload:{w}:{i % 200}"
+                    try:
+                        await rc.set(k, i)
+                        if await rc.get(k) != str(i).encode():
+                            errors.append(f"{k} mismatch")
+                    except Exception as e:  # noqa: BLE001 - counted
+                        errors.append(e)
+                    i += 1
+
+            tasks = [asyncio.create_task(worker(w)) for w in range(64)]
+            await asyncio.sleep(0.3)
+            await asyncio.to_thread(c.reshard, shards[0], shards[2], 200)
+            await asyncio.to_thread(c.failover, next(s for s in c.shards() if s["replicas"]))
+            await asyncio.to_thread(c.wait_stable)
+            await asyncio.sleep(0.3)
+            stop.set()
+            await asyncio.gather(*tasks)
+            assert rc.stats()["moved"] + rc.stats()["ask"] >= 1
+        return errors
+
+    assert asyncio.run(main()) == []
