@@ -45,7 +45,7 @@ pub fn handshake(opts: &ClientOptions, replica: bool) -> Vec<Cmd> {
 pub fn check_handshake(node: &str, replies: &[Value]) -> Result<(), Error> {
     for r in replies {
         if let Some(text) = r.as_error() {
-            let err = ServerError::parse(text);
+            let err = ServerError::parse(without_args(text));
             return Err(match err.kind {
                 ServerErrorKind::Auth | ServerErrorKind::NoPerm => Error::Auth {
                     node: node.to_string(),
@@ -67,6 +67,18 @@ pub fn check_handshake(node: &str, replies: &[Value]) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// An error reply to a handshake command without the echo of the command's arguments:
+/// "ERR unknown command 'HELLO', with args beginning with: '3' 'AUTH' 'user' 'secret'" (a
+/// server without HELLO, or with AUTH renamed) would otherwise carry the password into
+/// error messages and logs.
+fn without_args(text: &[u8]) -> &[u8] {
+    const ECHO: &[u8] = b", with args beginning with";
+    match text.windows(ECHO.len()).position(|w| w == ECHO) {
+        Some(i) => &text[..i],
+        None => text,
+    }
 }
 
 /// The command that asks a node for the topology.
@@ -300,6 +312,21 @@ mod tests {
             all(&handshake(&o, true)),
             [vec!["HELLO", "3", "AUTH", "app", "pw"], vec!["READONLY"]]
         );
+    }
+
+    #[test]
+    fn handshake_errors_never_echo_the_password() {
+        for reply in [
+            &b"ERR unknown command 'HELLO', with args beginning with: '3' 'AUTH' 'app' 's3cret' "[..],
+            b"ERR unknown command `HELLO`, with args beginning with: `3`, `AUTH`, `app`, `s3cret`, ",
+            b"ERR unknown command 'AUTH', with args beginning with: 'app' 's3cret' ",
+        ] {
+            let e = check_handshake("n:1", &[Value::Error(bytes::Bytes::copy_from_slice(reply))])
+                .unwrap_err();
+            let shown = format!("{e} {e:?}");
+            assert!(!shown.contains("s3cret"), "{shown}");
+            assert!(shown.contains("unknown command"), "{shown}");
+        }
     }
 
     #[test]

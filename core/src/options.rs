@@ -125,6 +125,26 @@ impl ClientOptions {
         }
     }
 
+    /// The longest any timeout or delay may be: longer values (such as `Duration::MAX` for
+    /// "no limit") are capped to it, so deadline arithmetic can never overflow.
+    pub const MAX_WAIT: Duration = Duration::from_secs(365 * 24 * 3600);
+
+    /// These options with every duration capped to [`ClientOptions::MAX_WAIT`], the refresh
+    /// period at least the least refresh interval, and the least delay at least 1 ms.
+    /// The clients apply this when they are created.
+    pub fn normalized(mut self) -> ClientOptions {
+        let cap = |d: &mut Duration| *d = (*d).min(Self::MAX_WAIT);
+        cap(&mut self.connect_timeout);
+        cap(&mut self.request_timeout);
+        cap(&mut self.retry_base_delay);
+        cap(&mut self.retry_max_delay);
+        cap(&mut self.refresh_interval);
+        cap(&mut self.min_refresh_interval);
+        self.min_refresh_interval = self.min_refresh_interval.max(Duration::from_millis(1));
+        self.refresh_interval = self.refresh_interval.max(self.min_refresh_interval);
+        self
+    }
+
     /// Sets the connect timeout.
     pub fn connect_timeout(mut self, d: Duration) -> Self {
         self.connect_timeout = d;
@@ -197,5 +217,26 @@ impl ClientOptions {
     pub fn protocol(mut self, p: Protocol) -> Self {
         self.protocol = p;
         self
+    }
+}
+
+#[cfg(test)]
+mod normalized_tests {
+    use super::*;
+
+    #[test]
+    fn normalized_caps_endless_waits_and_orders_the_refresh_intervals() {
+        let mut o = ClientOptions::new(["a:1"]);
+        o.request_timeout = Duration::MAX;
+        o.connect_timeout = Duration::MAX;
+        o.refresh_interval = Duration::from_millis(1);
+        o.min_refresh_interval = Duration::ZERO;
+        let n = o.normalized();
+        assert_eq!(n.request_timeout, ClientOptions::MAX_WAIT);
+        assert_eq!(n.connect_timeout, ClientOptions::MAX_WAIT);
+        assert_eq!(n.min_refresh_interval, Duration::from_millis(1));
+        assert!(n.refresh_interval >= n.min_refresh_interval);
+        // Deadline arithmetic with the capped values cannot overflow.
+        let _ = std::time::Instant::now() + n.request_timeout + n.connect_timeout;
     }
 }

@@ -38,6 +38,15 @@ pub fn session_slot<'a>(
 ///
 /// [`Error::CrossSlot`] naming the keys.
 pub fn check_in_slot(cmd: &Cmd, slot: Slot) -> Result<(), Error> {
+    if cmd.arg_count() == 0 || cmd.name().is_empty() {
+        // `*0` gets no reply: every later reply of the session would be one off.
+        return Err(Error::Config(
+            "empty command in the WATCH session: give every command a name".into(),
+        ));
+    }
+    if let Some(e) = command::connection_state_error(cmd) {
+        return Err(e);
+    }
     let info = command::info_of(cmd);
     let mut keys = command::key_indices(cmd, info.keys).filter_map(|i| cmd.arg_at(i));
     if keys.any(|k| key_slot(k) != slot) {

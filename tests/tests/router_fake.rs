@@ -224,3 +224,92 @@ fn async_client_follows_the_same_decisions() {
         assert_eq!(c.stats().retries, 1);
     });
 }
+
+/// Two commands ASK-redirected to one node in the same round, and the first ASKING goes
+/// unanswered (the connection drops): neither command was written, so both are retried on
+/// a new connection and succeed. (The blocking driver used to lose the second one and spin.)
+#[test]
+fn asking_lost_mid_batch_retries_every_redirected_command() {
+    let askings = Arc::new(AtomicUsize::new(0));
+    let a = askings.clone();
+    let target = FakeNode::start(move |argv| {
+        if is(argv, "ASKING") {
+            if a.fetch_add(1, SeqCst) == 0 {
+                Reply::Close
+            } else {
+                Reply::ok()
+            }
+        } else {
+            Reply::bulk(&argv[1])
+        }
+    })
+    .unwrap();
+    let tport = target.port();
+    let source = FakeNode::start(move |argv| {
+        if is(argv, "CLUSTER") {
+            // Filled in below once the port is known; never reached before that.
+            Reply::error("ERR not yet")
+        } else {
+            let slot = key_slot(&argv[1]).get();
+            Reply::error(&format!("ASK {slot} 127.0.0.1:{tport}"))
+        }
+    })
+    .unwrap();
+    // A seed that describes the source as the owner of every slot.
+    let sport = source.port();
+    let seed = fake_owner(sport);
+    let c = Client::connect(opts(seed.addr())).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut p = slotwise::Pipeline::new();
+        p.add(slotwise::cmd("GET").arg("k1"))
+            .add(slotwise::cmd("GET").arg("k2"));
+        let _ = tx.send(c.run_pipeline(&p));
+    });
+    let got = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the pipeline hung");
+    let values: Vec<String> = got
+        .into_iter()
+        .map(|r| String::from_utf8(r.unwrap().as_bytes().unwrap().to_vec()).unwrap())
+        .collect();
+    assert_eq!(values, ["k1", "k2"]);
+    assert!(askings.load(SeqCst) >= 3, "ASKING was not sent again");
+}
+
+/// A node that answers CLUSTER SHARDS naming 127.0.0.1:`port` as the owner of every slot.
+fn fake_owner(port: u16) -> FakeNode {
+    FakeNode::start(move |argv| {
+        if is(argv, "CLUSTER") {
+            shards_reply(port)
+        } else {
+            Reply::error("ERR this seed only describes the cluster")
+        }
+    })
+    .unwrap()
+}
+
+#[test]
+fn connection_state_commands_are_refused_before_anything_is_sent() {
+    let node = fake(|_| Reply::bulk("v"));
+    let c = Client::connect(opts(node.addr())).unwrap();
+    let before = node.command_count();
+    for argv in [
+        &["MULTI"][..],
+        &["SUBSCRIBE", "news"],
+        &["CLIENT", "REPLY", "OFF"],
+        &["SELECT", "1"],
+        &["SCAN", "0"],
+    ] {
+        let mut cmd = slotwise::cmd(argv[0]);
+        for a in &argv[1..] {
+            cmd = cmd.arg(*a);
+        }
+        let err = c.exec(cmd).unwrap_err();
+        assert!(matches!(err, Error::Config(_)), "{argv:?}: {err:?}");
+        assert!(err.to_string().contains(argv[0]), "{err}");
+    }
+    assert_eq!(node.command_count(), before, "something was sent");
+    // Harmless CLIENT subcommands still run.
+    assert!(c.exec(slotwise::cmd("CLIENT").arg("ID")).is_ok());
+}

@@ -77,6 +77,7 @@ impl Client {
     /// [`Error::ClusterSupportDisabled`] for a standalone server, [`Error::Auth`] for bad
     /// credentials, [`Error::Config`] for no seeds.
     pub async fn connect(opts: ClientOptions) -> Result<Client> {
+        let opts = opts.normalized();
         if opts.seeds.is_empty() {
             return Err(Error::Config(
                 "no seed nodes given: pass at least one host:port".into(),
@@ -252,7 +253,10 @@ impl Inner {
             Some(_) => true,
             None => false,
         };
-        let replica = self.router.is_replica(addr);
+        // With a replica read policy every connection gets READONLY: a node's role can change
+        // under a live connection (failover), and a connection opened before the map was
+        // known may serve replica reads later. READONLY has no effect on a primary.
+        let replica = self.opts.read_policy != crate::options::ReadPolicy::Primary;
         let c = ConnHandle::spawn(addr.clone(), self.opts.clone(), self.tls.clone(), replica);
         conns.insert(addr.clone(), c.clone());
         if self
@@ -327,6 +331,9 @@ impl Inner {
             return false;
         }
         loop {
+            if self.closed.load(Acquire) {
+                return false; // closed meanwhile: what is still open fails with Closed
+            }
             for addr in plan.take_reconnects() {
                 self.drop_conn(&addr);
             }
@@ -338,6 +345,8 @@ impl Inner {
                 }
                 if let Some(t) = plan.next_wake() {
                     tokio::time::sleep_until(t.into()).await;
+                } else {
+                    plan.fail_stalled();
                 }
                 continue;
             }
@@ -383,19 +392,24 @@ impl Inner {
                             now,
                         );
                     }
-                    Outcome2::TimedOut => plan.on_failure(
-                        router,
-                        &addr,
-                        &subs,
-                        || {
-                            Outcome::Lost(Error::Timeout {
-                                slot: None,
-                                after: self.opts.request_timeout,
-                                attempts: Vec::new(),
-                            })
-                        },
-                        now,
-                    ),
+                    Outcome2::TimedOut => {
+                        // The node may hang with its socket open (SIGSTOP, a blackhole): later
+                        // requests get a fresh connection instead of queueing behind this one.
+                        self.drop_conn(&addr);
+                        plan.on_failure(
+                            router,
+                            &addr,
+                            &subs,
+                            || {
+                                Outcome::Lost(Error::Timeout {
+                                    slot: None,
+                                    after: self.opts.request_timeout,
+                                    attempts: Vec::new(),
+                                })
+                            },
+                            now,
+                        );
+                    }
                 }
             }
             if router.refresh_gate().is_wanted() {

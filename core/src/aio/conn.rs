@@ -242,6 +242,7 @@ async fn run(
     let mut dec = Decoder::default();
     let mut guarded = false; // an ASKING reply is awaited: write nothing else meanwhile
     let mut open = true;
+    let mut linger: Option<tokio::time::Instant> = None;
     loop {
         // Coalesce everything queued into one write.
         while open && !guarded {
@@ -264,10 +265,22 @@ async fn run(
         if !open && pending.is_empty() {
             return;
         }
+        if !open && linger.is_none() {
+            // Every handle is gone (the client dropped this connection, e.g. after a
+            // timeout): wait for the replies still due, but not forever.
+            linger = Some(tokio::time::Instant::now() + opts.request_timeout);
+        }
         if rbuf.capacity() - rbuf.len() < 4096 {
             rbuf.reserve(16 * 1024);
         }
         tokio::select! {
+            _ = tokio::time::sleep_until(linger.unwrap_or_else(tokio::time::Instant::now)), if linger.is_some() => {
+                let e = Error::io(&addr, std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "no reply within the request timeout; the connection was closed",
+                ));
+                return fail_all(&mut rx, pending, e);
+            }
             req = rx.recv(), if open && !guarded => match req {
                 Some(req) => guarded = enqueue(req, &mut wbuf, &mut pending),
                 None => open = false,

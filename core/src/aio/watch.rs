@@ -98,7 +98,7 @@ impl Client {
                     }
                 }
             };
-            match router.decide(&mut st, &addr, outcome, false, Instant::now()) {
+            match router.decide_pinned(&mut st, &addr, outcome, false, Instant::now()) {
                 Action::Done(Ok(_)) => {
                     let conn = conn.ok_or(Error::Closed)?;
                     return Ok(Watch {

@@ -84,6 +84,7 @@ impl Client {
     ///
     /// As [`crate::aio::Client::connect`].
     pub fn connect(opts: ClientOptions) -> Result<Client> {
+        let opts = opts.normalized();
         if opts.seeds.is_empty() {
             return Err(Error::Config(
                 "no seed nodes given: pass at least one host:port".into(),
@@ -295,7 +296,10 @@ impl Inner {
                 None => break,
             }
         }
-        let replica = self.router.is_replica(addr);
+        // With a replica read policy every connection gets READONLY: a node's role can change
+        // under a live connection (failover), and a connection opened before the map was
+        // known may serve replica reads later. READONLY has no effect on a primary.
+        let replica = self.opts.read_policy != crate::options::ReadPolicy::Primary;
         let conn = SyncConn::connect(addr.clone(), &self.opts, self.tls.as_ref(), replica)?;
         if self
             .dropped
@@ -358,6 +362,9 @@ impl Inner {
         }
         let router = &self.router;
         loop {
+            if self.closed.load(Acquire) {
+                return false; // closed meanwhile: what is still open fails with Closed
+            }
             for addr in plan.take_reconnects() {
                 self.drop_pool(&addr);
             }
@@ -369,6 +376,8 @@ impl Inner {
                 }
                 if let Some(t) = plan.next_wake() {
                     std::thread::sleep(t.saturating_duration_since(Instant::now()));
+                } else {
+                    plan.fail_stalled();
                 }
                 continue;
             }
@@ -416,9 +425,8 @@ impl Inner {
         };
         let mut replies = 0;
         if !plain.is_empty() {
-            let mut payload = BytesMut::new();
-            replies = plain.iter().map(|&s| plan.encode(s, &mut payload)).sum();
-            if let Err(e) = conn.write(&payload) {
+            let sent = conn.write_with(|buf| plain.iter().map(|&s| plan.encode(s, buf)).sum());
+            if let Err(e) = sent.map(|n| replies = n) {
                 self.drop_pool(&b.addr);
                 // The kernel refused the bytes: a lone command cannot have reached the node
                 // whole, so it is safe to resend. Of several, the first ones may have.
@@ -475,21 +483,22 @@ impl Inner {
                 Ok(values) => plan.on_replies(&self.router, &addr, &plain, values, Instant::now()),
                 Err(f) => {
                     self.fail(plan, &addr, &plain, &f);
+                    let e = self.failure_error(&f);
+                    let now = Instant::now();
                     plan.on_failure(
                         &self.router,
                         &addr,
                         &asking,
-                        || Outcome::NotSent(Error::Closed),
-                        Instant::now(),
+                        || Outcome::NotSent(e.clone()),
+                        now,
                     );
                     return;
                 }
             }
         }
-        for sub in asking {
+        for (k, &sub) in asking.iter().enumerate() {
             // ASKING alone first: the command is sent only if ASKING succeeded.
-            let asked = conn.roundtrip(b"*1\r\n$6\r\nASKING\r\n", 1, deadline);
-            let got = match asked {
+            let got = match conn.roundtrip(b"*1\r\n$6\r\nASKING\r\n", 1, deadline) {
                 Ok(mut v) if v.first().is_some_and(Value::is_error) => {
                     let n = plan.commands(sub).len();
                     Ok(vec![v.remove(0); n])
@@ -499,11 +508,37 @@ impl Inner {
                     let n = plan.encode(sub, &mut payload);
                     conn.roundtrip(&payload, n, deadline)
                 }
-                Err(f) => Err(f),
+                Err(f) => {
+                    // ASKING went unanswered: this command and the ones after it were never
+                    // written, so they are safe to resend.
+                    self.drop_pool(&addr);
+                    let e = self.failure_error(&f);
+                    let rest = &asking[k..];
+                    let now = Instant::now();
+                    return plan.on_failure(
+                        &self.router,
+                        &addr,
+                        rest,
+                        || Outcome::NotSent(e.clone()),
+                        now,
+                    );
+                }
             };
             match got {
                 Ok(values) => plan.on_replies(&self.router, &addr, &[sub], values, Instant::now()),
-                Err(f) => return self.fail(plan, &addr, &[sub], &f),
+                Err(f) => {
+                    self.fail(plan, &addr, &[sub], &f);
+                    let e = self.failure_error(&f);
+                    let rest = &asking[k + 1..];
+                    let now = Instant::now();
+                    return plan.on_failure(
+                        &self.router,
+                        &addr,
+                        rest,
+                        || Outcome::NotSent(e.clone()),
+                        now,
+                    );
+                }
             }
         }
         self.give_back(conn);
@@ -521,15 +556,24 @@ impl Inner {
                 &self.router,
                 addr,
                 subs,
-                || {
-                    Outcome::Lost(Error::Timeout {
-                        slot: None,
-                        after: self.opts.request_timeout,
-                        attempts: Vec::new(),
-                    })
-                },
+                || Outcome::Lost(self.timeout_error()),
                 now,
             ),
+        }
+    }
+
+    fn failure_error(&self, f: &Failure) -> Error {
+        match f {
+            Failure::Lost(e) => e.clone(),
+            Failure::TimedOut => self.timeout_error(),
+        }
+    }
+
+    fn timeout_error(&self) -> Error {
+        Error::Timeout {
+            slot: None,
+            after: self.opts.request_timeout,
+            attempts: Vec::new(),
         }
     }
 

@@ -67,10 +67,15 @@ pub(crate) struct SyncConn {
     read_timeout: Option<Duration>,
     /// Reads land here first: no zero-filling of the decode buffer per read.
     scratch: Box<[u8]>,
+    /// Requests are encoded here: one buffer reused for every write of the connection.
+    wbuf: BytesMut,
     /// When the connection last finished a request (it is idle in the pool since then).
     last_used: Instant,
     pub(crate) addr: std::sync::Arc<str>,
 }
+
+/// The largest write buffer a connection keeps for its next request.
+const MAX_KEPT_WRITE_BUFFER: usize = 64 * 1024;
 
 fn timed_out(what: &str) -> std::io::Error {
     std::io::Error::new(std::io::ErrorKind::TimedOut, what.to_string())
@@ -104,6 +109,11 @@ impl SyncConn {
         }
         let stream = stream.ok_or_else(|| Error::io(&addr, last))?;
         stream.set_nodelay(true).map_err(|e| Error::io(&addr, e))?;
+        // A node that stops reading (paused, or a full receive window) must not hold a
+        // write past the request timeout; the connection is dropped after such a failure.
+        stream
+            .set_write_timeout(Some(opts.request_timeout.max(Duration::from_millis(1))))
+            .map_err(|e| Error::io(&addr, e))?;
         let stream = match tls {
             None => SyncStream::Tcp(stream),
             Some(cfg) => {
@@ -131,6 +141,7 @@ impl SyncConn {
             dec: Decoder::default(),
             read_timeout: None,
             scratch: vec![0u8; 32 * 1024].into_boxed_slice(),
+            wbuf: BytesMut::new(),
             last_used: Instant::now(),
             addr,
         };
@@ -196,6 +207,21 @@ impl SyncConn {
             .write_all(payload)
             .and_then(|()| self.stream.flush())
             .map_err(|e| Error::io(&self.addr, e))
+    }
+
+    /// Encodes a request with `fill` into the connection's reusable buffer and writes it;
+    /// returns what `fill` returned (typically the number of replies to read). An error
+    /// means the connection is unusable.
+    pub fn write_with<T>(&mut self, fill: impl FnOnce(&mut BytesMut) -> T) -> Result<T, Error> {
+        let mut buf = std::mem::take(&mut self.wbuf);
+        buf.clear();
+        let out = fill(&mut buf);
+        let sent = self.write(&buf);
+        // Keep a typical request's room, not the memory of one huge value.
+        if buf.capacity() <= MAX_KEPT_WRITE_BUFFER {
+            self.wbuf = buf;
+        }
+        sent.map(|()| out)
     }
 
     /// Reads `n` replies (out-of-band pushes skipped) before `deadline`.

@@ -88,7 +88,7 @@ impl Client {
                     },
                 },
             };
-            match router.decide(&mut st, &addr, outcome, false, Instant::now()) {
+            match router.decide_pinned(&mut st, &addr, outcome, false, Instant::now()) {
                 Action::Done(Ok(_)) => {
                     return Ok(Watch {
                         client: self.clone(),

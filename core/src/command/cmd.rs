@@ -53,6 +53,21 @@ impl Cmd {
         c
     }
 
+    /// An empty command with room for `args` arguments (name included) of `bytes` bytes in
+    /// all, for callers that know the sizes up front (no regrowth while pushing them).
+    ///
+    /// ```
+    /// let mut c = slotwise::Cmd::with_capacity(8, 2);
+    /// c.push("GET").push("key:1");
+    /// assert_eq!(c.args().collect::<Vec<_>>(), [&b"GET"[..], b"key:1"]);
+    /// ```
+    pub fn with_capacity(bytes: usize, args: usize) -> Cmd {
+        Cmd {
+            data: Vec::with_capacity(bytes),
+            ends: Vec::with_capacity(args),
+        }
+    }
+
     /// Appends an argument (builder style).
     #[allow(clippy::should_implement_trait)]
     pub fn arg<A: ToArg>(mut self, a: A) -> Cmd {

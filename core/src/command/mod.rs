@@ -27,6 +27,51 @@ pub fn info_of(cmd: &Cmd) -> CommandInfo {
     lookup(name, sub)
 }
 
+/// Why `cmd` cannot run as an ordinary command on the client's shared connections, if it
+/// cannot: it changes the connection's state for every later caller (MULTI, SELECT, AUTH,
+/// READONLY...), or its replies are not one per command (SUBSCRIBE, MONITOR, CLIENT REPLY),
+/// which would hand later callers each other's replies. The error says what to use instead.
+pub fn connection_state_error(cmd: &Cmd) -> Option<Error> {
+    let mut a = [0u8; 32];
+    let mut b = [0u8; 32];
+    let name = upper(cmd.name(), &mut a);
+    let sub = cmd.arg_at(1).map(|s| upper(s, &mut b) as &[u8]);
+    let fix = match (name, sub) {
+        (b"MULTI" | b"EXEC" | b"DISCARD", _) => {
+            "use a transactional pipeline (Pipeline::transaction), which sends MULTI/EXEC itself"
+        }
+        (b"WATCH" | b"UNWATCH", _) => "use a WATCH session (the client's watch(keys))",
+        (
+            b"SUBSCRIBE" | b"PSUBSCRIBE" | b"SSUBSCRIBE" | b"UNSUBSCRIBE" | b"PUNSUBSCRIBE"
+            | b"SUNSUBSCRIBE" | b"MONITOR" | b"SYNC" | b"PSYNC",
+            _,
+        ) => "it turns the connection into a stream of messages; use a separate connection",
+        (b"CLIENT", Some(b"REPLY" | b"TRACKING" | b"CACHING")) => {
+            "it changes which replies the shared connection gets"
+        }
+        (b"HELLO" | b"AUTH", _) => {
+            "set the protocol and credentials in the client options: they are sent on every \
+             connection"
+        }
+        (b"SELECT", _) => "a Redis Cluster has only database 0",
+        (b"READONLY" | b"READWRITE", _) => {
+            "choose a read policy in the client options: replica connections get READONLY"
+        }
+        (b"ASKING", _) => "the client sends ASKING itself when it follows an ASK redirect",
+        (b"RESET" | b"QUIT", _) => "close the client instead",
+        (b"SCAN", _) => {
+            "a SCAN cursor belongs to one node: use the client's cluster-wide scan, which \
+             walks every primary"
+        }
+        _ => return None,
+    };
+    Some(Error::Config(format!(
+        "{} cannot be sent as a plain command through a cluster client's shared \
+         connections: {fix}",
+        String::from_utf8_lossy(name)
+    )))
+}
+
 /// The argv indices of the keys of `cmd` under `spec`, in order.
 pub fn key_indices(cmd: &Cmd, spec: KeySpec) -> impl Iterator<Item = usize> + '_ {
     let n = cmd.arg_count();
@@ -51,7 +96,8 @@ pub fn key_indices(cmd: &Cmd, spec: KeySpec) -> impl Iterator<Item = usize> + '_
                 .and_then(|s| s.parse::<usize>().ok())
                 .unwrap_or(0);
             // Fixed keys (destination) come before `at`, numkeys keys right after it.
-            return KeyIter::Two(1..1 + fixed, at + 1..(at + 1 + numkeys).min(n));
+            let end = at.saturating_add(1).saturating_add(numkeys).min(n);
+            return KeyIter::Two(1..1 + fixed, at + 1..end);
         }
         KeySpec::Streams => {
             let pos = cmd

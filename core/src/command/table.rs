@@ -250,13 +250,17 @@ pub fn lookup(name: &[u8], sub: Option<&[u8]>) -> CommandInfo {
             _ => single(KeySpec::None, true),
         },
         // Keyless commands: any node.
-        b"PING" | b"ECHO" | b"TIME" | b"CLUSTER" | b"COMMAND" | b"CLIENT" | b"CONFIG"
-        | b"HELLO" | b"AUTH" | b"SELECT" | b"LASTSAVE" | b"RANDOMKEY" | b"SCAN" | b"LOLWUT"
-        | b"MEMORY" | b"SLOWLOG" | b"LATENCY" | b"ACL" | b"READONLY" | b"READWRITE" | b"ASKING"
-        | b"MULTI" | b"EXEC" | b"DISCARD" | b"UNWATCH" | b"PUBLISH" | b"WAIT" | b"SAVE"
-        | b"BGSAVE" | b"BGREWRITEAOF" | b"ROLE" | b"MODULE" | b"DEBUG" => {
+        // (`readonly` here only means "safe to resend when the reply was lost".)
+        b"PING" | b"ECHO" | b"TIME" | b"CLUSTER" | b"COMMAND" | b"LASTSAVE" | b"RANDOMKEY"
+        | b"SCAN" | b"LOLWUT" | b"MEMORY" | b"SLOWLOG" | b"LATENCY" | b"ROLE" | b"HELLO"
+        | b"AUTH" | b"SELECT" | b"READONLY" | b"READWRITE" | b"ASKING" | b"UNWATCH" => {
             single(KeySpec::None, true)
         }
+        b"CLIENT" | b"CONFIG" | b"ACL" | b"MULTI" | b"EXEC" | b"DISCARD" | b"PUBLISH" | b"WAIT"
+        | b"SAVE" | b"BGSAVE" | b"BGREWRITEAOF" | b"MODULE" | b"DEBUG" => {
+            single(KeySpec::None, false)
+        }
+        b"SPUBLISH" => single(ONE, false),
         // Unknown: most commands take the key first.
         _ => single(ONE, false),
     }

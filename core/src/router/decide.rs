@@ -133,6 +133,27 @@ impl Router {
     }
 
     /// Schedules a retry within the deadline and the retry budget, or gives up with `last`.
+    /// Like [`Router::decide`] for work pinned to one connection's state (a transaction, a
+    /// WATCH session): an ASK cannot be followed command by command there, so it becomes a
+    /// retry that waits for the slot's migration to finish (within the retry budget and the
+    /// deadline).
+    pub(crate) fn decide_pinned(
+        &self,
+        st: &mut RequestState,
+        addr: &str,
+        outcome: Outcome,
+        readonly: bool,
+        now: Instant,
+    ) -> Action {
+        match self.decide(st, addr, outcome, readonly, now) {
+            Action::Redirect { asking: true, .. } => self.retry(st, now, false, || Error::Server {
+                error: ServerError::parse(b"TRYAGAIN the slot is migrating"),
+                node: addr.to_string(),
+            }),
+            other => other,
+        }
+    }
+
     pub(crate) fn retry(
         &self,
         st: &mut RequestState,

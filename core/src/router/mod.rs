@@ -151,7 +151,7 @@ impl Router {
     /// The node a request for `target` goes to now, or `None` when the map has no owner
     /// for the slot (the caller requests a refresh and retries).
     pub fn node_for(&self, target: &Target) -> Option<Arc<str>> {
-        let t = self.topology.read().ok()?;
+        let t = self.topology.read().unwrap_or_else(|p| p.into_inner());
         match target {
             Target::Node(a) => Some(a.clone()),
             Target::Any => {

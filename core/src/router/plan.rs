@@ -91,9 +91,12 @@ pub struct Plan {
 impl Plan {
     /// A plan for one command or a non-transactional pipeline of commands.
     pub fn new(router: &Router, cmds: impl IntoIterator<Item = Cmd>, now: Instant) -> Plan {
+        let cmds = cmds.into_iter();
+        // One item and (unless split or fanned out) one sub-request per command.
+        let n = cmds.size_hint().0;
         let mut plan = Plan {
-            items: Vec::new(),
-            subs: Vec::new(),
+            items: Vec::with_capacity(n),
+            subs: Vec::with_capacity(n),
             open: 0,
             reconnect: Vec::new(),
         };
@@ -147,6 +150,10 @@ impl Plan {
             plan.preset(Err(Error::Config(
                 "empty command in the transaction: give every command a name".into(),
             )));
+            return plan;
+        }
+        if let Some(e) = cmds.iter().find_map(command::connection_state_error) {
+            plan.preset(Err(e));
             return plan;
         }
         let mut keys: Vec<&[u8]> = Vec::new();
@@ -223,6 +230,10 @@ impl Plan {
             )));
             return;
         }
+        if let Some(e) = command::connection_state_error(&cmd) {
+            self.preset(Err(e));
+            return;
+        }
         let info = command::info_of(&cmd);
         let first = self.subs.len();
         let combine = match info.fanout {
@@ -252,7 +263,7 @@ impl Plan {
                 let topo = router.topology();
                 let nodes: Vec<Arc<str>> = match info.fanout {
                     Fanout::AllPrimaries(_) => topo.primaries().cloned().collect(),
-                    _ => topo.all_nodes().cloned().collect(),
+                    _ => topo.live_nodes().cloned().collect(),
                 };
                 if nodes.is_empty() {
                     self.push_sub(
@@ -440,25 +451,17 @@ impl Plan {
         } else {
             outcome
         };
-        let mut action = router.decide(&mut s.state, addr, outcome, s.readonly, now);
+        let action = if s.cmds.len() > 1 {
+            router.decide_pinned(&mut s.state, addr, outcome, s.readonly, now)
+        } else {
+            router.decide(&mut s.state, addr, outcome, s.readonly, now)
+        };
         if let Action::Retry {
             reconnect: true, ..
         } = action
         {
             if !self.reconnect.iter().any(|a| &**a == addr) {
                 self.reconnect.push(addr.into());
-            }
-        }
-        if s.cmds.len() > 1 {
-            if let Action::Redirect { asking: true, .. } = action {
-                // A transaction cannot be ASKING-guarded command by command: wait for the
-                // migration of the slot to finish instead (within the retry budget and
-                // the deadline).
-                let ask = Error::Server {
-                    error: ServerError::parse(b"TRYAGAIN the transaction's slot is migrating"),
-                    node: addr.to_string(),
-                };
-                action = router.retry(&mut s.state, now, false, || ask);
             }
         }
         self.apply(sub, action, now);
@@ -491,13 +494,33 @@ impl Plan {
 
     /// Ends the plan early: every open sub-request fails with `err`.
     pub fn finish_with(mut self, err: Error) -> Vec<Result<Value, Error>> {
+        self.fail_open(err);
+        self.finish()
+    }
+
+    /// Every sub-request still open fails with `err` (the plan is done afterwards).
+    pub fn fail_open(&mut self, err: Error) {
         for s in &mut self.subs {
             if s.result.is_none() {
                 s.result = Some(Err(err.clone()));
+                s.hop = Hop::Done;
             }
         }
         self.open = 0;
-        self.finish()
+    }
+
+    /// Called by a driver when a round has nothing to send and nothing to wait for although
+    /// the plan is not done (which would be a bug in the plan's bookkeeping): fails what is
+    /// open instead of spinning.
+    pub fn fail_stalled(&mut self) {
+        tracing::error!("request stalled with nothing in flight; failing it");
+        self.fail_open(Error::Io {
+            node: "-".into(),
+            source: Arc::new(std::io::Error::other(
+                "internal error: the request stalled with nothing in flight (please report \
+                 this as a slotwise bug)",
+            )),
+        });
     }
 
     /// Where each item's requests went: slot, the node of the final try, and the redirects

@@ -124,6 +124,18 @@ impl Topology {
         )
     }
 
+    /// Every node a fan-out to all nodes (PING, INFO, SCRIPT LOAD) should reach: the
+    /// primaries and the replicas the cluster does not mark as failed (a dead replica would
+    /// only make the whole command time out).
+    pub fn live_nodes(&self) -> impl Iterator<Item = &Arc<str>> {
+        self.primaries().chain(self.shards.iter().flat_map(|s| {
+            s.replicas
+                .iter()
+                .filter(|r| r.health != Health::Failed)
+                .map(|r| &r.addr)
+        }))
+    }
+
     /// True when `addr` is a known node.
     pub fn contains(&self, addr: &str) -> bool {
         self.all_nodes().any(|a| &**a == addr)

@@ -1036,3 +1036,69 @@ fn finish_with_fails_only_the_open_sub_requests() {
     assert_eq!(ok_value(out[0].clone()), bulk("v"));
     assert!(matches!(out[1], Err(Error::Closed)));
 }
+
+#[test]
+fn a_fanout_to_every_node_skips_replicas_the_cluster_marks_failed() {
+    let r = router();
+    let mut t = three_shards();
+    let mut shards = t.shards().to_vec();
+    shards[1].replicas[0].health = Health::Failed;
+    t = Topology::from_shards(shards);
+    r.set_topology(t);
+    let now = Instant::now();
+    let mut plan = Plan::new(&r, [cmd("PING")], now);
+    let sent = round(&mut plan, &r, now, |_, _| simple("PONG"));
+    let mut nodes = nodes_of(&sent);
+    nodes.sort();
+    assert_eq!(nodes, [P0, P1, P2, R0, R2]);
+    assert_eq!(ok_value(one(plan)), simple("PONG"));
+}
+
+#[test]
+fn connection_state_commands_fail_before_anything_is_sent() {
+    let r = router();
+    let now = Instant::now();
+    let mut plan = Plan::new(
+        &r,
+        [cmd("MULTI"), cmd("GET").arg(K0), cmd("subscribe").arg("ch")],
+        now,
+    );
+    let sent = round(&mut plan, &r, now, fake);
+    assert_eq!(sent.len(), 1, "only the GET is sent");
+    let out = plan.finish();
+    let multi = out[0].as_ref().unwrap_err().to_string();
+    assert!(
+        multi.contains("MULTI") && multi.contains("Pipeline::transaction"),
+        "{multi}"
+    );
+    assert!(out[1].is_ok());
+    assert!(matches!(out[2], Err(Error::Config(_))), "{:?}", out[2]);
+    // Inside a transaction too.
+    let tx = Plan::transaction(&r, vec![cmd("SET").arg(K0).arg("1"), cmd("EXEC")], now);
+    assert!(matches!(one(tx), Err(Error::Config(_))));
+}
+
+#[test]
+fn an_ask_inside_a_transaction_waits_instead_of_following() {
+    let r = router();
+    let now = Instant::now();
+    let mut plan = Plan::transaction(&r, vec![cmd("INCR").arg(K0)], now);
+    let first = round(&mut plan, &r, now, |_, a| {
+        if a[0] == "INCR" {
+            err(&format!("ASK {} {P1}", key_slot(K0.as_bytes()).get()))
+        } else {
+            simple("OK")
+        }
+    });
+    assert_eq!(nodes_of(&first), [P0]);
+    // Nothing is ready at once (a retry waits its backoff), and nothing went to P1.
+    assert!(plan.ready(&r, now).is_empty());
+    let wake = plan.next_wake().expect("a retry is scheduled");
+    let again = round(&mut plan, &r, wake, |_, a| match a[0].as_str() {
+        "INCR" => Value::Int(1),
+        "EXEC" => Value::Array(vec![Value::Int(1)]),
+        _ => simple("OK"),
+    });
+    assert_eq!(nodes_of(&again), [P0]);
+    assert!(one(plan).is_ok());
+}
