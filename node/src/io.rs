@@ -3,6 +3,7 @@
 //! process; it holds no libuv handle, so it never keeps Node's event loop alive.
 
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use tokio::runtime::{Builder, Handle};
 
@@ -33,7 +34,7 @@ fn start() -> Result<Handle, String> {
             match rt {
                 Ok(rt) => {
                     let _ = tx.send(Ok(rt.handle().clone()));
-                    rt.block_on(std::future::pending::<()>());
+                    rt.block_on(heartbeat());
                 }
                 Err(e) => {
                     let _ = tx.send(Err(format!("cannot start the I/O runtime: {e}")));
@@ -44,3 +45,20 @@ fn start() -> Result<Handle, String> {
     rx.recv()
         .map_err(|_| "the I/O thread exited while starting".to_string())?
 }
+
+/// How often the I/O thread's heartbeat timer fires.
+const HEARTBEAT: Duration = Duration::from_millis(500);
+
+/// Keeps a timer pending that expires before a typical command deadline, forever.
+///
+/// Every command arms a deadline timer. When that timer is the earliest one, tokio wakes its
+/// own parked driver to shorten the sleep: a write to the runtime's eventfd and an extra
+/// `epoll_wait` per command, on the thread that is already awake. With the heartbeat due
+/// sooner, the deadlines join the timer wheel without that wake-up. Costs two wake-ups a
+/// second of the I/O thread only; never touches Node's event loop.
+async fn heartbeat() {
+    loop {
+        tokio::time::sleep(HEARTBEAT).await;
+    }
+}
+
