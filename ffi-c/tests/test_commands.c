@@ -1,0 +1,363 @@
+/* Commands on a real cluster: every shard, every reply type, binary values, printf and argv
+ * forms, server errors, CROSSSLOT, TLS and credentials. */
+#include "harness.h"
+
+static slotwise_client *client;
+
+static void header_and_library_versions_match(void) {
+  CHECK(strcmp(slotwise_version(), SLOTWISE_VERSION) == 0);
+  char want[32];
+  snprintf(want, sizeof want, "%d.%d.%d", SLOTWISE_VERSION_MAJOR, SLOTWISE_VERSION_MINOR,
+           SLOTWISE_VERSION_PATCH);
+  CHECK(strcmp(SLOTWISE_VERSION, want) == 0);
+}
+
+static void key_slot_hashes_the_hash_tag(void) {
+  uint16_t a = 0, b = 1, foo = 0;
+  CHECK_OK(slotwise_key_slot("foo", 3, &foo));
+  CHECK(foo == 12182);
+  CHECK_OK(slotwise_key_slot("{user42}:name", 13, &a));
+  CHECK_OK(slotwise_key_slot("{user42}:mail", 13, &b));
+  CHECK(a == b);
+}
+
+/* 600 keys cover all three shards' slot ranges (0-5460, 5461-10922, 10923-16383). */
+static void commands_reach_every_shard(void) {
+  int shards_hit[3] = {0, 0, 0};
+  for (int i = 0; i < 600; i++) {
+    char key[32], val[32];
+    snprintf(key, sizeof key, "shard:key:%d", i);
+    snprintf(val, sizeof val, "value-%d", i);
+    slotwise_reply *r = h_cmd(client, "SET %s %s", key, val);
+    CHECK(h_reply_is(r, SLOTWISE_REPLY_TYPE_STATUS, "OK", 2));
+    slotwise_reply_free(r);
+    uint16_t slot;
+    CHECK_OK(slotwise_key_slot(key, strlen(key), &slot));
+    shards_hit[slot < 5461 ? 0 : slot < 10923 ? 1 : 2]++;
+  }
+  CHECK(shards_hit[0] > 0 && shards_hit[1] > 0 && shards_hit[2] > 0);
+  for (int i = 0; i < 600; i++) {
+    char key[32], val[32];
+    snprintf(key, sizeof key, "shard:key:%d", i);
+    snprintf(val, sizeof val, "value-%d", i);
+    const char *argv[] = {"GET", key};
+    slotwise_reply *r = NULL;
+    CHECK_OK(slotwise_client_command_argv(client, 2, argv, NULL, &r));
+    CHECK(h_reply_is(r, SLOTWISE_REPLY_TYPE_STRING, val, strlen(val)));
+    slotwise_reply_free(r);
+  }
+  /* DBSIZE goes to every primary and adds up. */
+  slotwise_reply *n = h_cmd(client, "DBSIZE");
+  CHECK(n != NULL && n->type == SLOTWISE_REPLY_TYPE_INTEGER && n->integer >= 600);
+  slotwise_reply_free(n);
+}
+
+static void resp2_reply_types(void) {
+  slotwise_reply *r = h_cmd(client, "DEL %s %s %s", "t2:counter", "t2:list", "t2:missing");
+  CHECK(r != NULL && r->type == SLOTWISE_REPLY_TYPE_INTEGER);
+  slotwise_reply_free(r);
+
+  r = h_cmd(client, "INCRBY %s %lld", "t2:counter", -5000000000LL);
+  CHECK(r != NULL && r->type == SLOTWISE_REPLY_TYPE_INTEGER && r->integer == -5000000000LL);
+  CHECK(r->str == NULL && r->elements == 0 && r->element == NULL);
+  slotwise_reply_free(r);
+
+  r = h_cmd(client, "GET %s", "t2:missing");
+  CHECK(r != NULL && r->type == SLOTWISE_REPLY_TYPE_NIL && r->str == NULL);
+  slotwise_reply_free(r);
+
+  r = h_cmd(client, "RPUSH %s a %b c", "t2:list", "", (size_t)0);
+  CHECK(r != NULL && r->integer == 3);
+  slotwise_reply_free(r);
+  r = h_cmd(client, "LRANGE %s 0 -1", "t2:list");
+  CHECK(r != NULL && r->type == SLOTWISE_REPLY_TYPE_ARRAY && r->elements == 3);
+  CHECK(h_reply_is(r->element[0], SLOTWISE_REPLY_TYPE_STRING, "a", 1));
+  CHECK(h_reply_is(r->element[1], SLOTWISE_REPLY_TYPE_STRING, "", 0));
+  CHECK(h_reply_is(r->element[2], SLOTWISE_REPLY_TYPE_STRING, "c", 1));
+  slotwise_reply_free(r);
+
+  /* MGET across slots: split per node, reassembled in the caller's order, nil included. */
+  r = h_cmd(client, "MGET shard:key:1 t2:missing shard:key:2 shard:key:3");
+  CHECK(r != NULL && r->type == SLOTWISE_REPLY_TYPE_ARRAY && r->elements == 4);
+  CHECK(h_reply_is(r->element[0], SLOTWISE_REPLY_TYPE_STRING, "value-1", 7));
+  CHECK(r->element[1]->type == SLOTWISE_REPLY_TYPE_NIL);
+  CHECK(h_reply_is(r->element[2], SLOTWISE_REPLY_TYPE_STRING, "value-2", 7));
+  CHECK(h_reply_is(r->element[3], SLOTWISE_REPLY_TYPE_STRING, "value-3", 7));
+  slotwise_reply_free(r);
+}
+
+static void resp3_reply_types(void) {
+  slotwise_options *o = h_options();
+  CHECK_OK(slotwise_options_set_protocol(o, SLOTWISE_PROTOCOL_RESP3));
+  slotwise_client *c3 = h_connect_with(o);
+  CHECK(c3 != NULL);
+
+  slotwise_reply *r = h_cmd(c3, "HSET %s f1 v1 f2 v2", "t3:hash");
+  CHECK(r != NULL && r->type == SLOTWISE_REPLY_TYPE_INTEGER);
+  slotwise_reply_free(r);
+  r = h_cmd(c3, "HGETALL %s", "t3:hash");
+  CHECK(r != NULL && r->type == SLOTWISE_REPLY_TYPE_MAP && r->elements == 4);
+  CHECK(h_reply_is(r->element[0], SLOTWISE_REPLY_TYPE_STRING, "f1", 2) ||
+        h_reply_is(r->element[0], SLOTWISE_REPLY_TYPE_STRING, "f2", 2));
+  slotwise_reply_free(r);
+
+  r = h_cmd(c3, "SADD %s x", "t3:set");
+  slotwise_reply_free(r);
+  r = h_cmd(c3, "SMEMBERS %s", "t3:set");
+  CHECK(r != NULL && r->type == SLOTWISE_REPLY_TYPE_SET && r->elements == 1);
+  CHECK(h_reply_is(r->element[0], SLOTWISE_REPLY_TYPE_STRING, "x", 1));
+  slotwise_reply_free(r);
+
+  r = h_cmd(c3, "ZADD %s %f m", "t3:zset", 2.5);
+  slotwise_reply_free(r);
+  r = h_cmd(c3, "ZSCORE %s m", "t3:zset");
+  CHECK(r != NULL && r->type == SLOTWISE_REPLY_TYPE_DOUBLE && r->dval == 2.5);
+  CHECK(h_reply_is(r, SLOTWISE_REPLY_TYPE_DOUBLE, "2.5", 3));
+  slotwise_reply_free(r);
+
+  r = h_cmd(c3, "EVAL %s 0", "redis.setresp(3); return true");
+  CHECK(r != NULL && r->type == SLOTWISE_REPLY_TYPE_BOOL && r->integer == 1);
+  slotwise_reply_free(r);
+
+  r = h_cmd(c3, "EVAL %s 0", "redis.setresp(3); return {big_number='123456789012345678901234567890'}");
+  CHECK(h_reply_is(r, SLOTWISE_REPLY_TYPE_BIGNUM, "123456789012345678901234567890", 30));
+  slotwise_reply_free(r);
+
+  r = h_cmd(c3, "EVAL %s 0", "redis.setresp(3); return {double=0.125}");
+  CHECK(r != NULL && r->type == SLOTWISE_REPLY_TYPE_DOUBLE && r->dval == 0.125);
+  slotwise_reply_free(r);
+
+  r = h_cmd(c3, "LOLWUT VERSION 5 1 1 1");
+  CHECK(r != NULL && r->type == SLOTWISE_REPLY_TYPE_VERB && strcmp(r->vtype, "txt") == 0);
+  CHECK(r->len > 0 && strstr(r->str, "Redis ver.") != NULL);
+  slotwise_reply_free(r);
+
+  r = h_cmd(c3, "GET %s", "t3:missing");
+  CHECK(r != NULL && r->type == SLOTWISE_REPLY_TYPE_NIL);
+  slotwise_reply_free(r);
+  slotwise_client_free(c3);
+}
+
+static void binary_values_keep_nul_bytes(void) {
+  const char value[] = {'a', '\0', 'b', '\0', '\0', 'c', '\r', '\n', (char)0xff};
+  const char key[] = {'b', 'i', 'n', '\0', 'k'};
+  /* argv with lengths: key and value both contain NULs. */
+  const char *set[] = {"SET", key, value};
+  size_t set_len[] = {3, sizeof key, sizeof value};
+  slotwise_reply *r = NULL;
+  CHECK_OK(slotwise_client_command_argv(client, 3, set, set_len, &r));
+  slotwise_reply_free(r);
+  const char *get[] = {"GET", key};
+  size_t get_len[] = {3, sizeof key};
+  r = NULL;
+  CHECK_OK(slotwise_client_command_argv(client, 2, get, get_len, &r));
+  CHECK(h_reply_is(r, SLOTWISE_REPLY_TYPE_STRING, value, sizeof value));
+  slotwise_reply_free(r);
+
+  /* printf %b: the same bytes through the format path. */
+  r = h_cmd(client, "SET %b %b", "bin\0fmt", (size_t)7, value, sizeof value);
+  CHECK(r != NULL);
+  slotwise_reply_free(r);
+  r = h_cmd(client, "GET %b", "bin\0fmt", (size_t)7);
+  CHECK(h_reply_is(r, SLOTWISE_REPLY_TYPE_STRING, value, sizeof value));
+  slotwise_reply_free(r);
+
+  /* A 1 MiB value with NULs every 7 bytes. */
+  size_t big_len = 1 << 20;
+  char *big = malloc(big_len);
+  CHECK(big != NULL);
+  for (size_t i = 0; i < big_len; i++) big[i] = (char)(i % 7 == 0 ? 0 : 'a' + i % 26);
+  r = h_cmd(client, "SET bin:big %b", big, big_len);
+  if (r == NULL) free(big);
+  CHECK(r != NULL);
+  slotwise_reply_free(r);
+  r = h_cmd(client, "GET bin:big");
+  int same = h_reply_is(r, SLOTWISE_REPLY_TYPE_STRING, big, big_len);
+  free(big);
+  slotwise_reply_free(r);
+  CHECK(same);
+}
+
+static void printf_conversions_format_like_printf(void) {
+  slotwise_reply *r = h_cmd(client, "SET fmt:%s:%d %05.2f|%u|%x|%zu|%lld|%c|100%%", "k", 7, 3.14159,
+                            42u, 255u, (size_t)12, -9LL, 'Z');
+  CHECK(h_reply_is(r, SLOTWISE_REPLY_TYPE_STATUS, "OK", 2));
+  slotwise_reply_free(r);
+  r = h_cmd(client, "GET fmt:k:7");
+  const char want[] = "03.14|42|ff|12|-9|Z|100%";
+  CHECK(h_reply_is(r, SLOTWISE_REPLY_TYPE_STRING, want, strlen(want)));
+  slotwise_reply_free(r);
+
+  /* Interpolated values keep their spaces; an interpolated empty string is an argument. */
+  r = h_cmd(client, "SET %s %s", "fmt:spaced key", "a value with spaces");
+  slotwise_reply_free(r);
+  r = h_cmd(client, "GET %s", "fmt:spaced key");
+  CHECK(h_reply_is(r, SLOTWISE_REPLY_TYPE_STRING, "a value with spaces", 19));
+  slotwise_reply_free(r);
+  r = h_cmd(client, "SET fmt:empty %s", "");
+  slotwise_reply_free(r);
+  r = h_cmd(client, "STRLEN fmt:empty");
+  CHECK(r != NULL && r->type == SLOTWISE_REPLY_TYPE_INTEGER && r->integer == 0);
+  slotwise_reply_free(r);
+
+  slotwise_reply *untouched = (slotwise_reply *)&untouched;
+  CHECK_RESULT(slotwise_client_command(client, &untouched, "GET %s", (const char *)NULL),
+               SLOTWISE_RESULT_FORMAT);
+  CHECK(untouched == (slotwise_reply *)&untouched);
+  CHECK(h_error_has("NULL"));
+  CHECK_RESULT(slotwise_client_command(client, &untouched, "GET %p", (void *)&untouched),
+               SLOTWISE_RESULT_FORMAT);
+  CHECK(h_error_has("unsupported conversion %p"));
+  CHECK_RESULT(slotwise_client_command(client, &untouched, "   "), SLOTWISE_RESULT_FORMAT);
+  CHECK(untouched == (slotwise_reply *)&untouched);
+}
+
+static void server_error_replies_are_a_result_code(void) {
+  slotwise_reply *r = h_cmd(client, "SET err:str value");
+  slotwise_reply_free(r);
+  slotwise_reply *untouched = (slotwise_reply *)&untouched;
+  CHECK_RESULT(slotwise_client_command(client, &untouched, "LPUSH err:str x"),
+               SLOTWISE_RESULT_SERVER);
+  CHECK(untouched == (slotwise_reply *)&untouched);
+  CHECK(h_error_has("WRONGTYPE"));
+  CHECK(h_error_has("from 127.0.0.1:"));
+  CHECK_RESULT(slotwise_client_command(client, &untouched, "NOSUCHCOMMAND k"),
+               SLOTWISE_RESULT_SERVER);
+  CHECK(h_error_has("unknown command"));
+}
+
+static void crossslot_names_each_key_slot_and_the_hash_tag_fix(void) {
+  uint16_t a, b;
+  CHECK_OK(slotwise_key_slot("user:1:name", 11, &a));
+  CHECK_OK(slotwise_key_slot("user:2:name", 11, &b));
+  CHECK(a != b);
+  slotwise_reply *untouched = (slotwise_reply *)&untouched;
+  CHECK_RESULT(slotwise_client_command(client, &untouched, "RENAME user:1:name user:2:name"),
+               SLOTWISE_RESULT_CROSSSLOT);
+  CHECK(untouched == (slotwise_reply *)&untouched);
+  char slot_a[64], slot_b[64];
+  snprintf(slot_a, sizeof slot_a, "\"user:1:name\" -> slot %u", (unsigned)a);
+  snprintf(slot_b, sizeof slot_b, "\"user:2:name\" -> slot %u", (unsigned)b);
+  CHECK(h_error_has("CROSSSLOT"));
+  CHECK(h_error_has(slot_a));
+  CHECK(h_error_has(slot_b));
+  CHECK(h_error_has("hash tag"));
+  /* The fix the message suggests works. */
+  slotwise_reply *r = h_cmd(client, "SET {user1}:name x");
+  slotwise_reply_free(r);
+  r = h_cmd(client, "RENAME {user1}:name {user1}:alias");
+  CHECK(h_reply_is(r, SLOTWISE_REPLY_TYPE_STATUS, "OK", 2));
+  slotwise_reply_free(r);
+}
+
+static void tls_with_the_cluster_ca(void) {
+  slotwise_options *o = slotwise_options_new();
+  CHECK_OK(h_add_seeds(o, h_env("SLOTWISE_TEST_TLS_SEEDS")));
+  CHECK_OK(h_set_user(o));
+  CHECK_OK(slotwise_options_enable_tls(o, h_env("SLOTWISE_TEST_CA_FILE")));
+  slotwise_client *tls = h_connect_with(o);
+  CHECK(tls != NULL);
+  slotwise_reply *r = h_cmd(tls, "SET %s over-tls", "tls:key");
+  CHECK(h_reply_is(r, SLOTWISE_REPLY_TYPE_STATUS, "OK", 2));
+  slotwise_reply_free(r);
+  r = h_cmd(client, "GET tls:key");
+  CHECK(h_reply_is(r, SLOTWISE_REPLY_TYPE_STRING, "over-tls", 8));
+  slotwise_reply_free(r);
+  slotwise_client_free(tls);
+
+  /* Without the CA the self-signed certificates are refused, and the message says so. */
+  o = slotwise_options_new();
+  CHECK_OK(h_add_seeds(o, h_env("SLOTWISE_TEST_TLS_SEEDS")));
+  CHECK_OK(h_set_user(o));
+  CHECK_OK(slotwise_options_enable_tls(o, NULL));
+  slotwise_client *refused = NULL;
+  slotwise_result res = slotwise_client_connect(o, &refused);
+  slotwise_options_free(o);
+  CHECK(res != SLOTWISE_RESULT_OK && refused == NULL);
+  CHECK(h_error_has("certificate") || h_error_has("Certificate"));
+}
+
+static void default_user_password_works_too(void) {
+  slotwise_options *o = slotwise_options_new();
+  CHECK_OK(h_add_seeds(o, h_env("SLOTWISE_TEST_SEEDS")));
+  CHECK_OK(slotwise_options_set_password(o, h_env("SLOTWISE_TEST_PASSWORD")));
+  slotwise_client *c = h_connect_with(o);
+  CHECK(c != NULL);
+  slotwise_reply *r = h_cmd(c, "GET shard:key:5");
+  CHECK(h_reply_is(r, SLOTWISE_REPLY_TYPE_STRING, "value-5", 7));
+  slotwise_reply_free(r);
+  slotwise_client_free(c);
+}
+
+static void address_map_table_reroutes_announced_addresses(void) {
+  /* Map every node's announced address to itself spelled "localhost": the client then
+   * connects to what the map says. */
+  char seeds[1024];
+  snprintf(seeds, sizeof seeds, "%s", h_env("SLOTWISE_TEST_SEEDS"));
+  slotwise_options *o = h_options();
+  for (char *save = NULL, *s = strtok_r(seeds, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
+    char mapped[64];
+    snprintf(mapped, sizeof mapped, "localhost:%s", strchr(s, ':') + 1);
+    CHECK_OK(slotwise_options_map_address(o, s, mapped));
+  }
+  slotwise_client *c = h_connect_with(o);
+  CHECK(c != NULL);
+  slotwise_reply *r = h_cmd(c, "GET shard:key:9");
+  CHECK(h_reply_is(r, SLOTWISE_REPLY_TYPE_STRING, "value-9", 7));
+  slotwise_reply_free(r);
+  slotwise_client_free(c);
+}
+
+static int to_port_one(void *userdata, const char *announced, char *out, size_t out_len) {
+  (void)announced;
+  __atomic_add_fetch((int *)userdata, 1, __ATOMIC_RELAXED);
+  snprintf(out, out_len, "127.0.0.1:1");
+  return 1;
+}
+
+static void address_map_callback_decides_where_commands_go(void) {
+  /* Every announced address mapped to a closed port: discovery still works through the
+   * seeds, but commands go where the map says, and fail there. */
+  int calls = 0;
+  slotwise_options *o = h_options();
+  CHECK_OK(slotwise_options_set_address_map_callback(o, to_port_one, &calls));
+  CHECK_OK(slotwise_options_set_request_timeout_ms(o, 500));
+  slotwise_client *c = h_connect_with(o);
+  CHECK(c != NULL);
+  slotwise_reply *r = NULL;
+  slotwise_result res = slotwise_client_command(c, &r, "GET shard:key:9");
+  slotwise_client_free(c);
+  CHECK(res == SLOTWISE_RESULT_CONNECTION || res == SLOTWISE_RESULT_TIMEOUT);
+  CHECK(r == NULL);
+  CHECK(h_error_has("127.0.0.1:1"));
+  CHECK(calls > 0);
+}
+
+static void stats_are_readable(void) {
+  slotwise_stats s;
+  memset(&s, 0xff, sizeof s);
+  CHECK_OK(slotwise_client_stats(client, &s));
+  CHECK(s.refreshes >= 1);
+  CHECK(s.moved < 1000000 && s.ask < 1000000);
+}
+
+int main(void) {
+  client = h_connect();
+  if (client == NULL) return h_finish("test_commands");
+  RUN(header_and_library_versions_match);
+  RUN(key_slot_hashes_the_hash_tag);
+  RUN(commands_reach_every_shard);
+  RUN(resp2_reply_types);
+  RUN(resp3_reply_types);
+  RUN(binary_values_keep_nul_bytes);
+  RUN(printf_conversions_format_like_printf);
+  RUN(server_error_replies_are_a_result_code);
+  RUN(crossslot_names_each_key_slot_and_the_hash_tag_fix);
+  RUN(tls_with_the_cluster_ca);
+  RUN(default_user_password_works_too);
+  RUN(address_map_table_reroutes_announced_addresses);
+  RUN(address_map_callback_decides_where_commands_go);
+  RUN(stats_are_readable);
+  slotwise_client_free(client);
+  return h_finish("test_commands");
+}

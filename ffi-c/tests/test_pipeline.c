@@ -1,0 +1,135 @@
+/* Pipelines on a real cluster: across shards, replies in order, failures per command,
+ * reuse, transactions. */
+#include "harness.h"
+
+static slotwise_client *client;
+
+static void pipeline_across_shards_keeps_the_callers_order(void) {
+  slotwise_pipeline *p = slotwise_pipeline_new();
+  CHECK(p != NULL);
+  enum { N = 300 };
+  for (int i = 0; i < N; i++) {
+    char key[32], val[32];
+    snprintf(key, sizeof key, "pipe:key:%d", i);
+    snprintf(val, sizeof val, "v%d", i);
+    const char *argv[] = {"SET", key, val};
+    CHECK_OK(slotwise_pipeline_append_argv(p, 3, argv, NULL));
+    CHECK_OK(slotwise_pipeline_append(p, "GET %s", key));
+  }
+  CHECK(slotwise_pipeline_len(p) == 2 * N);
+  slotwise_reply *r = NULL;
+  CHECK_OK(slotwise_client_run_pipeline(client, p, &r));
+  slotwise_pipeline_free(p);
+  CHECK(r->type == SLOTWISE_REPLY_TYPE_ARRAY && r->elements == 2 * N);
+  int shards_hit[3] = {0, 0, 0};
+  for (int i = 0; i < N; i++) {
+    char key[32], val[32];
+    snprintf(key, sizeof key, "pipe:key:%d", i);
+    snprintf(val, sizeof val, "v%d", i);
+    CHECK(h_reply_is(r->element[2 * i], SLOTWISE_REPLY_TYPE_STATUS, "OK", 2));
+    CHECK(h_reply_is(r->element[2 * i + 1], SLOTWISE_REPLY_TYPE_STRING, val, strlen(val)));
+    uint16_t slot;
+    CHECK_OK(slotwise_key_slot(key, strlen(key), &slot));
+    shards_hit[slot < 5461 ? 0 : slot < 10923 ? 1 : 2]++;
+  }
+  slotwise_reply_free(r);
+  CHECK(shards_hit[0] > 0 && shards_hit[1] > 0 && shards_hit[2] > 0);
+}
+
+static void a_failed_command_is_an_error_element_the_rest_succeed(void) {
+  slotwise_pipeline *p = slotwise_pipeline_new();
+  CHECK_OK(slotwise_pipeline_append(p, "SET pipe:str text"));
+  CHECK_OK(slotwise_pipeline_append(p, "LPUSH pipe:str x"));
+  CHECK_OK(slotwise_pipeline_append(p, "INCR pipe:str"));
+  CHECK_OK(slotwise_pipeline_append(p, "GET pipe:str"));
+  slotwise_reply *r = NULL;
+  CHECK_OK(slotwise_client_run_pipeline(client, p, &r));
+  slotwise_pipeline_free(p);
+  CHECK(r->elements == 4);
+  CHECK(h_reply_is(r->element[0], SLOTWISE_REPLY_TYPE_STATUS, "OK", 2));
+  CHECK(r->element[1]->type == SLOTWISE_REPLY_TYPE_ERROR);
+  CHECK(r->element[1]->error == SLOTWISE_RESULT_SERVER);
+  CHECK(strncmp(r->element[1]->str, "WRONGTYPE", 9) == 0);
+  CHECK(r->element[2]->type == SLOTWISE_REPLY_TYPE_ERROR);
+  CHECK(strncmp(r->element[2]->str, "ERR value is not an integer", 27) == 0);
+  CHECK(h_reply_is(r->element[3], SLOTWISE_REPLY_TYPE_STRING, "text", 4));
+  CHECK(r->element[0]->error == SLOTWISE_RESULT_OK);
+  slotwise_reply_free(r);
+}
+
+static void binary_values_in_a_pipeline(void) {
+  const char value[] = {'\0', 'x', '\0'};
+  slotwise_pipeline *p = slotwise_pipeline_new();
+  const char *set[] = {"SET", "pipe:bin", value};
+  size_t set_len[] = {3, 8, sizeof value};
+  CHECK_OK(slotwise_pipeline_append_argv(p, 3, set, set_len));
+  CHECK_OK(slotwise_pipeline_append(p, "GET %b", "pipe:bin", (size_t)8));
+  slotwise_reply *r = NULL;
+  CHECK_OK(slotwise_client_run_pipeline(client, p, &r));
+  slotwise_pipeline_free(p);
+  CHECK(h_reply_is(r->element[1], SLOTWISE_REPLY_TYPE_STRING, value, sizeof value));
+  slotwise_reply_free(r);
+}
+
+static void a_pipeline_can_be_run_again_and_cleared(void) {
+  slotwise_pipeline *p = slotwise_pipeline_new();
+  CHECK_OK(slotwise_pipeline_append(p, "INCR pipe:again"));
+  slotwise_reply *r1 = NULL, *r2 = NULL, *r3 = NULL;
+  CHECK_OK(slotwise_client_run_pipeline(client, p, &r1));
+  CHECK_OK(slotwise_client_run_pipeline(client, p, &r2));
+  CHECK(r2->elements == 1 && r2->element[0]->integer == r1->element[0]->integer + 1);
+  slotwise_reply_free(r1);
+  slotwise_reply_free(r2);
+  CHECK_OK(slotwise_pipeline_clear(p));
+  CHECK(slotwise_pipeline_len(p) == 0);
+  CHECK_OK(slotwise_client_run_pipeline(client, p, &r3));
+  CHECK(r3->type == SLOTWISE_REPLY_TYPE_ARRAY && r3->elements == 0 && r3->element == NULL);
+  slotwise_reply_free(r3);
+  slotwise_pipeline_free(p);
+}
+
+static void transactions_run_on_one_slot(void) {
+  slotwise_reply *r = h_cmd(client, "DEL {tx}:a {tx}:b");
+  slotwise_reply_free(r);
+  slotwise_pipeline *tx = slotwise_pipeline_new_transaction();
+  CHECK_OK(slotwise_pipeline_append(tx, "INCR {tx}:a"));
+  CHECK_OK(slotwise_pipeline_append(tx, "INCRBY {tx}:b %d", 10));
+  CHECK_OK(slotwise_pipeline_append(tx, "MGET {tx}:a {tx}:b"));
+  r = NULL;
+  CHECK_OK(slotwise_client_run_pipeline(client, tx, &r));
+  slotwise_pipeline_free(tx);
+  CHECK(r->elements == 3);
+  CHECK(r->element[0]->integer == 1 && r->element[1]->integer == 10);
+  CHECK(r->element[2]->type == SLOTWISE_REPLY_TYPE_ARRAY && r->element[2]->elements == 2);
+  CHECK(h_reply_is(r->element[2]->element[1], SLOTWISE_REPLY_TYPE_STRING, "10", 2));
+  slotwise_reply_free(r);
+}
+
+static void a_cross_slot_transaction_fails_every_command_with_crossslot(void) {
+  slotwise_pipeline *tx = slotwise_pipeline_new_transaction();
+  CHECK_OK(slotwise_pipeline_append(tx, "SET user:1:name a"));
+  CHECK_OK(slotwise_pipeline_append(tx, "SET user:2:name b"));
+  slotwise_reply *r = NULL;
+  CHECK_OK(slotwise_client_run_pipeline(client, tx, &r));
+  slotwise_pipeline_free(tx);
+  CHECK(r->elements == 2);
+  for (size_t i = 0; i < r->elements; i++) {
+    CHECK(r->element[i]->type == SLOTWISE_REPLY_TYPE_ERROR);
+    CHECK(r->element[i]->error == SLOTWISE_RESULT_CROSSSLOT);
+    CHECK(strstr(r->element[i]->str, "hash tag") != NULL);
+  }
+  slotwise_reply_free(r);
+}
+
+int main(void) {
+  client = h_connect();
+  if (client == NULL) return h_finish("test_pipeline");
+  RUN(pipeline_across_shards_keeps_the_callers_order);
+  RUN(a_failed_command_is_an_error_element_the_rest_succeed);
+  RUN(binary_values_in_a_pipeline);
+  RUN(a_pipeline_can_be_run_again_and_cleared);
+  RUN(transactions_run_on_one_slot);
+  RUN(a_cross_slot_transaction_fails_every_command_with_crossslot);
+  slotwise_client_free(client);
+  return h_finish("test_pipeline");
+}
