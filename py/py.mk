@@ -1,7 +1,7 @@
 # py/py.mk: the Python package `slotwise` (native part `slotwise._native`, built with
 # maturin). Included by the root Makefile; run from the repository root:
 #
-#   make test-py     venv, release build of the module into it, stub checks, pytest
+#   make test-py     venv, `pip install ./py` into it (release build), stub checks, pytest
 #   make bench-py    benchmark beside redis-py (RedisCluster + hiredis) and valkey-glide
 #   make venv-py     only create the venv and install the build/test tools
 #
@@ -11,7 +11,6 @@ PY_DIR := py
 PY_TARGET := $(or $(CARGO_TARGET_DIR),target)
 PY_VENV := $(PY_TARGET)/py-venv
 PY_BIN := $(abspath $(PY_VENV))/bin
-PY_WHEELS := $(PY_TARGET)/py-wheels
 PY_HARNESS := $(abspath $(PY_TARGET))/debug/slotwise-testcluster
 PY_SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PY_APT = $(PY_SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(PY_SUDO) apt-get install -y -qq
@@ -33,11 +32,10 @@ $(PY_VENV)/.tools: $(PY_DIR)/requirements-dev.txt | py-deps
 
 venv-py: $(PY_VENV)/.tools
 
-## build-py: release build of the wheel, installed into the venv
+## build-py: `pip install ./py`, as a user would (maturin builds the module in release mode;
+## cargo reuses the target directory, so only changed crates compile)
 build-py: venv-py
-	@rm -f $(PY_WHEELS)/slotwise-*.whl
-	$(PY_BIN)/maturin build --release --quiet -i $(PY_BIN)/python -m $(PY_DIR)/Cargo.toml -o $(PY_WHEELS)
-	$(PY_PIP) --force-reinstall --no-deps $(PY_WHEELS)/slotwise-*.whl
+	$(PY_PIP) --force-reinstall --no-deps ./$(PY_DIR)
 
 ## stubs-py: the stubs match the compiled module (stubtest) and the package passes mypy --strict
 stubs-py: build-py

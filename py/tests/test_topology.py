@@ -56,6 +56,13 @@ def test_redirect_budget_error(fresh_cluster: Cluster) -> None:
         assert e.value.code == "REDIRECT_BUDGET"
 
 
+# A coordinated failover pauses the old primary's clients until the replica has taken over,
+# and every command sent there waits meanwhile; on a loaded 2-core CI machine that can
+# outlast the default 5 s request timeout. The load clients allow for it: the point is
+# that no command fails, however long the cluster takes.
+UNDER_LOAD_TIMEOUT = 30.0
+
+
 class Load:
     """Threads doing SET/GET pairs (each checks its own value) until stopped."""
 
@@ -95,7 +102,7 @@ class Load:
 
 def test_live_resharding_under_load_has_zero_errors(fresh_cluster: Cluster) -> None:
     c = fresh_cluster
-    with slotwise.Cluster(startup_nodes=c.seeds[:1]) as rc:
+    with slotwise.Cluster(startup_nodes=c.seeds[:1], socket_timeout=UNDER_LOAD_TIMEOUT) as rc:
         rc.mset({f"load:{t}:{i}": -1 for t in range(4) for i in range(500)})
         shards = [s for s in c.shards() if s["slots"]]
         with Load(rc) as load:
@@ -110,7 +117,7 @@ def test_live_resharding_under_load_has_zero_errors(fresh_cluster: Cluster) -> N
 
 def test_failover_under_load_has_zero_errors(fresh_cluster: Cluster) -> None:
     c = fresh_cluster
-    with slotwise.Cluster(startup_nodes=c.seeds[:1]) as rc:
+    with slotwise.Cluster(startup_nodes=c.seeds[:1], socket_timeout=UNDER_LOAD_TIMEOUT) as rc:
         with Load(rc) as load:
             time.sleep(0.3)
             shard = next(s for s in c.shards() if s["slots"] and s["replicas"])
@@ -129,7 +136,7 @@ def test_asyncio_client_through_resharding_and_failover(fresh_cluster: Cluster) 
     async def main() -> list[Any]:
         errors: list[Any] = []
         stop = asyncio.Event()
-        async with slotwise.asyncio.Cluster(startup_nodes=c.seeds[:1]) as rc:
+        async with slotwise.asyncio.Cluster(startup_nodes=c.seeds[:1], socket_timeout=UNDER_LOAD_TIMEOUT) as rc:
 
             async def worker(w: int) -> None:
                 i = 0

@@ -127,6 +127,9 @@ class Commands:
     ) -> ResponseT:
         """Sets ``name``: ``True``, or ``None`` when NX/XX prevented it (with ``get=True``,
         the old value)."""
+        if ex is None and px is None and exat is None and pxat is None:
+            if not (nx or xx or keepttl or get):
+                return self._call("SET", name, value)  # the common case, kept short
         args: list[EncodableT] = ["SET", name, value]
         if ex is not None:
             args += ["EX", _seconds(ex)]
