@@ -55,12 +55,20 @@ pub struct ClusterStats {
 impl Cluster {
     /// Startup nodes are `{ host, port }` objects, `'host:port'` strings or ports; any of
     /// them may be down. Nothing connects until `connect()` or the first command.
-    #[napi(constructor)]
+    #[napi(
+        constructor,
+        ts_args_type = "startupNodes: Array<string | number | StartupNode>, options?: ClusterOptions | undefined | null"
+    )]
     pub fn new(
         env: Env,
-        startup_nodes: Vec<Either3<String, u32, StartupNode>>,
-        options: Option<ClusterOptions<'_>>,
+        startup_nodes: Unknown<'_>,
+        options: Option<Unknown<'_>>,
     ) -> napi::Result<Self, String> {
+        // The arguments are converted here rather than by the generated glue, so that a wrong
+        // type fails with code CONFIG and names the option, like every other bad option.
+        let startup_nodes =
+            options::startup_nodes(&env, startup_nodes).map_err(crate::error::coded)?;
+        let options = options::cluster_options(&env, options).map_err(crate::error::coded)?;
         Self::create(&env, startup_nodes, options).map_err(crate::error::coded)
     }
 

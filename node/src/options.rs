@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use napi::bindgen_prelude::{Either, Either3, JsValue, Unknown, ValueType};
+use napi::bindgen_prelude::{Either, Either3, FromNapiValue, JsValue, Unknown, ValueType};
 use napi::Env;
 use napi_derive::napi;
 use slotwise::topology::AddressMap;
@@ -89,6 +89,51 @@ pub struct ClusterOptions<'env> {
     pub tls: Option<Either<bool, TlsSettings>>,
     /// ioredis-style nested connection settings (`password`, `username`, `tls`).
     pub redis_options: Option<RedisOptions>,
+}
+
+/// The constructor's first argument, read as startup nodes.
+pub(crate) fn startup_nodes(
+    env: &Env,
+    v: Unknown<'_>,
+) -> napi::Result<Vec<Either3<String, u32, StartupNode>>> {
+    if !v.is_array()? {
+        return Err(config(
+            "the startup nodes must be an array, e.g. new Cluster([{ host: '127.0.0.1', port: 7000 }])",
+        ));
+    }
+    // SAFETY: a live value of this call, read on the JavaScript thread.
+    unsafe { FromNapiValue::from_napi_value(env.raw(), v.raw()) }.map_err(|e| {
+        config(format!(
+            "each startup node must be {{ host, port }}, 'host:port' or a port number ({})",
+            e.reason
+        ))
+    })
+}
+
+/// The constructor's second argument, read as options (`undefined`/`null`: none).
+pub(crate) fn cluster_options<'env>(
+    env: &Env,
+    v: Option<Unknown<'env>>,
+) -> napi::Result<Option<ClusterOptions<'env>>> {
+    let Some(v) = v else { return Ok(None) };
+    match v.get_type()? {
+        ValueType::Undefined | ValueType::Null => Ok(None),
+        ValueType::Object => {
+            // SAFETY: as above.
+            unsafe { ClusterOptions::from_napi_value(env.raw(), v.raw()) }
+                .map(Some)
+                .map_err(|e| {
+                    config(format!(
+                        "{} (see ClusterOptions in index.d.ts for each option's type; readFrom is \
+                         'primary', 'preferReplica' or 'roundRobin', times are milliseconds)",
+                        e.reason
+                    ))
+                })
+        }
+        _ => Err(config(
+            "options must be an object, e.g. { commandTimeout: 2000 }",
+        )),
+    }
 }
 
 /// Seeds as `host:port` strings.

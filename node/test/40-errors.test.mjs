@@ -88,6 +88,11 @@ test('CONFIG: bad startup nodes or options', () => {
   assert.throws(() => new Cluster(seeds, { username: 'u' }), { code: 'CONFIG', message: /password/ })
   assert.throws(() => new Cluster(seeds, { natMap: 5 }), { code: 'CONFIG', message: /natMap/ })
   assert.throws(() => new Cluster(seeds, { natMap: { 'a:1': 7 } }), { code: 'CONFIG', message: /natMap/ })
+  assert.throws(() => new Cluster('127.0.0.1:7000'), { code: 'CONFIG', message: /must be an array/ })
+  assert.throws(() => new Cluster([{ port: 'x' }]), { code: 'CONFIG', message: /host, port/ })
+  assert.throws(() => new Cluster(seeds, 5), { code: 'CONFIG', message: /options must be an object/ })
+  assert.throws(() => new Cluster(seeds, { connectTimeout: 'soon' }), { code: 'CONFIG', message: /connectTimeout/ })
+  assert.throws(() => new Cluster(seeds, { commandTimeout: 0 }), { code: 'CONFIG', message: /at least 1/ })
 })
 
 describe('a cluster that requires a password', () => {
