@@ -14,7 +14,8 @@ FFI_C_OUT := $(FFI_C_TARGET)/ffi-c
 FFI_C_SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FFI_C_APT = $(FFI_C_SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(FFI_C_SUDO) apt-get install -y -qq
 
-# cbindgen is pinned and installed into the target directory (no global install).
+# cbindgen is pinned and installed into the target directory (no global install). A debug
+# build: it compiles in a quarter of the time and reads this small crate in under a second.
 CBINDGEN_VERSION := 0.29.4
 FFI_C_CBINDGEN := $(FFI_C_TARGET)/ffi-c-tools/bin/cbindgen
 FFI_C_CBINDGEN_RUN = $(FFI_C_CBINDGEN) --quiet --config $(FFI_C)/cbindgen.toml --crate slotwise-ffi $(FFI_C)
@@ -39,7 +40,7 @@ lib-c:
 	$(CARGO) build --release -p slotwise-ffi
 
 $(FFI_C_CBINDGEN):
-	$(CARGO) install cbindgen --version $(CBINDGEN_VERSION) --locked --root $(FFI_C_TARGET)/ffi-c-tools
+	$(CARGO) install --debug cbindgen --version $(CBINDGEN_VERSION) --locked --root $(FFI_C_TARGET)/ffi-c-tools
 
 ## header-c: regenerate the committed header from the Rust sources
 header-c: $(FFI_C_CBINDGEN)
