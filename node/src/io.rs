@@ -61,4 +61,3 @@ async fn heartbeat() {
         tokio::time::sleep(HEARTBEAT).await;
     }
 }
-
