@@ -9,10 +9,12 @@
 // Each client and mode runs in its own process; ops/s is wall clock, CPU µs/op is the
 // process's user+system time (every thread: the clients' own I/O threads count).
 //
-// Usage: node bench/bench.mjs   (env: SLOTWISE_CLUSTER=cluster.json, BENCH_N, BENCH_N_SEQ)
+// Usage: node bench/bench.mjs   (env: SLOTWISE_CLUSTER=cluster.json, BENCH_N, BENCH_N_SEQ,
+// BENCH_ROUNDS: each client and mode runs that many times, interleaved; the best run counts)
 
 import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { sharedCluster } from '../test/helpers/cluster.mjs'
@@ -48,6 +50,7 @@ for (let round = 0; round < ROUNDS; round++) {
     for (const client of clients) {
       if (mode === 'pipeline64' && client.startsWith('ioredis')) continue
       const r = runOne(client, mode)
+      process.stderr.write(`round ${round + 1}/${ROUNDS} ${mode} ${client}: ${Math.round(r.opsPerSec)} ops/s\n`)
       const key = `${client}/${mode}`
       // Keep the best round (least disturbed by the other processes on the machine).
       if (!results[key] || r.opsPerSec > results[key].opsPerSec) results[key] = r
@@ -57,7 +60,8 @@ for (let round = 0; round < ROUNDS; round++) {
 
 const fmt = (x, d = 0) => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
 console.log(`\nslotwise Node benchmark: N=${N} (sequential N=${N_SEQ}), SET then GET, 16-byte values`)
-console.log(`cluster: ${cluster.seeds.length} seeds; node ${process.version}; best of ${ROUNDS} round(s)\n`)
+const load = os.loadavg().map((l) => l.toFixed(1)).join(' ')
+console.log(`cluster: ${cluster.seeds.length} nodes; node ${process.version}; best of ${ROUNDS} round(s); ${os.cpus().length} CPUs, load average ${load}\n`)
 const header = ['mode', 'client', 'ops/s', 'CPU µs/op']
 const rows = []
 for (const mode of modes) {
