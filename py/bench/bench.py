@@ -174,9 +174,9 @@ def crc16(data: bytes) -> int:
 
 
 class Floor(SyncClient):
-    """Not a client: the machine's round-trip floor. Commands are encoded and routed before
-    the clock starts; each op is one send and one recv of the known reply length on a raw
-    socket to the right node. No client can be faster sequentially."""
+    """Not a client: the machine's round trip as Python sees it. Commands are encoded and
+    routed before the clock starts; each op is one send and one recv of the known reply
+    length on a raw socket to the right node."""
 
     name = "raw floor"
 
@@ -375,8 +375,8 @@ def report(rows: list[Row]) -> bool:
         cpu = "" if r.client == "slotwise" else f"{r.cpu_us_per_op / me.cpu_us_per_op:.2f}x"
         print(f"{r.workload:<26}{r.client:<12}{r.ops_per_s:>12,.0f}{r.cpu_us_per_op:>12.1f}{ratio:>19}{cpu:>11}")
     print("\n(CPU ratio: the peer's CPU per op divided by slotwise's; above 1 means slotwise uses less.")
-    print(" raw floor: pre-encoded, pre-routed commands, one send + one recv each on raw sockets:")
-    print(" the machine's round trip, which bounds every client's sequential rate)")
+    print(" raw floor: a minimal Python loop over raw sockets with pre-encoded, pre-routed commands,")
+    print(" one send + one recv each: the machine's round trip as Python sees it, for scale)")
     print("\ntargets:")
     ok = True
     for workload, peer, want in TARGETS:

@@ -176,9 +176,12 @@ impl Client {
             .map_err(|e| errors::to_py_in(py, e))
     }
 
-    /// Closes every connection; later calls raise `ConnectionError`.
-    fn close(&self) {
-        self.inner.close();
+    /// Closes every connection; later calls raise `ConnectionError`. The GIL is released
+    /// while the core waits for its refresh thread, which may be inside an `address_remap`
+    /// callback that needs the GIL.
+    fn close(&self, py: Python<'_>) {
+        let client = &self.inner;
+        py.detach(|| client.close());
     }
 
     /// Whether replies are decoded to `str`.
