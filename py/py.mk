@@ -19,14 +19,15 @@ PY_RUN = cd $(PY_DIR) && SLOTWISE_TESTCLUSTER=$(PY_HARNESS) PYTHONDONTWRITEBYTEC
 
 .PHONY: py-deps venv-py build-py stubs-py test-py bench-py
 
-## py-deps: python3 with venv support (Debian splits it into python3-venv)
+## py-deps: python3 (Debian package when missing)
 py-deps:
-	@if ! command -v python3 >/dev/null || ! python3 -c 'import ensurepip, venv' 2>/dev/null; then \
-		echo "installing python3 and python3-venv from Debian packages"; \
-		$(PY_APT) python3 python3-venv; fi
+	@command -v python3 >/dev/null || { echo "installing python3 from Debian packages"; $(PY_APT) python3; }
 
+# Debian ships venv's pip bootstrap separately (python3-venv): installed when venv fails.
 $(PY_VENV)/.tools: $(PY_DIR)/requirements-dev.txt | py-deps
-	python3 -m venv $(PY_VENV)
+	python3 -m venv --clear $(PY_VENV) 2>/dev/null || { \
+		echo "installing python3-venv from Debian packages"; $(PY_APT) python3-venv && \
+		python3 -m venv --clear $(PY_VENV); }
 	$(PY_PIP) -r $(PY_DIR)/requirements-dev.txt
 	@touch $@
 
