@@ -12,7 +12,7 @@
 use std::cell::RefCell;
 use std::ffi::c_void;
 use std::ptr;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering::*};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use napi::sys;
@@ -66,8 +66,14 @@ pub(crate) struct Mailbox {
     scheduled: AtomicBool,
     /// Listed in the I/O thread's to-wake-before-parking list.
     listed: AtomicBool,
-    /// `None` once released (client finished) or finalized (environment torn down).
+    /// `None` once released (client finished) or finalized (environment torn down). Used by
+    /// the I/O thread; held while calling so that `finalize` cannot free the handle meanwhile.
     tsfn: Mutex<Option<Tsfn>>,
+    /// The same handle for the JavaScript thread's `ref`/`unref`, null once finalized. Read
+    /// without the lock: it is written only on the JavaScript thread (creation, `finalize`),
+    /// and locking here would make the JavaScript thread wait for the I/O thread whenever it
+    /// wakes up while the I/O thread is still inside the wake-up call.
+    js_tsfn: AtomicPtr<sys::napi_threadsafe_function__>,
     /// Promises handed to the I/O thread and not yet settled (JavaScript thread only).
     outstanding: AtomicUsize,
 }
@@ -96,6 +102,7 @@ impl Mailbox {
             scheduled: AtomicBool::new(false),
             listed: AtomicBool::new(false),
             tsfn: Mutex::new(None),
+            js_tsfn: AtomicPtr::new(ptr::null_mut()),
             outstanding: AtomicUsize::new(0),
         });
         // The threadsafe function owns one strong count, given back in `finalize`.
@@ -121,6 +128,7 @@ impl Mailbox {
         }
         sys::napi_unref_threadsafe_function(env, raw);
         *mb.tsfn() = Some(Tsfn(raw));
+        mb.js_tsfn.store(raw, Relaxed);
         Ok(mb)
     }
 
@@ -184,8 +192,9 @@ impl Mailbox {
     /// event loop alive until the last is settled.
     pub(crate) unsafe fn hold(&self, env: Env, n: usize) {
         if n > 0 && self.outstanding.fetch_add(n, Relaxed) == 0 {
-            if let Some(t) = self.tsfn().as_ref() {
-                sys::napi_ref_threadsafe_function(env, t.0);
+            let t = self.js_tsfn.load(Relaxed);
+            if !t.is_null() {
+                sys::napi_ref_threadsafe_function(env, t);
             }
         }
     }
@@ -193,8 +202,9 @@ impl Mailbox {
     /// Counts `n` promises settled (JavaScript thread); lets the loop exit at zero.
     pub(crate) unsafe fn release(&self, env: Env, n: usize) {
         if n > 0 && self.outstanding.fetch_sub(n, Relaxed) == n {
-            if let Some(t) = self.tsfn().as_ref() {
-                sys::napi_unref_threadsafe_function(env, t.0);
+            let t = self.js_tsfn.load(Relaxed);
+            if !t.is_null() {
+                sys::napi_unref_threadsafe_function(env, t);
             }
         }
     }
@@ -229,6 +239,7 @@ unsafe extern "C" fn drain(env: Env, _js_cb: js::Value, context: *mut c_void, _d
 /// being torn down): clears the handle and gives back the strong count it held.
 unsafe extern "C" fn finalize(_env: Env, data: *mut c_void, _hint: *mut c_void) {
     let mb = Arc::from_raw(data as *const Mailbox);
+    mb.js_tsfn.store(ptr::null_mut(), Relaxed);
     mb.tsfn().take();
 }
 
