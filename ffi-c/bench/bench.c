@@ -12,6 +12,10 @@
  *              floor of a C client
  *   redis-benchmark --cluster -P 16: pipelined throughput of the reference tool
  *
+ * The machine is shared (2 cores, six redis-servers, maybe other jobs): slotwise and hiredis
+ * take turns every CHUNK keys within a round, redis-benchmark runs between the pipelined
+ * rounds, and each figure is the best of ROUNDS rounds.
+ *
  * usage: bench_c SEED N REDIS_BENCHMARK SUMMARY_MD
  */
 #include <hiredis/hiredis.h>
@@ -29,7 +33,8 @@
 
 extern char **environ;
 
-enum { BATCH = 64, ROUNDS = 3, VALUE_LEN = 16 };
+/* CHUNK: keys per turn when two clients take turns (a multiple of BATCH). */
+enum { BATCH = 64, CHUNK = 64 * BATCH, ROUNDS = 3, VALUE_LEN = 16 };
 
 struct sample {
   double seconds, cpu; /* wall and CPU seconds */
@@ -65,8 +70,10 @@ static const char value[VALUE_LEN + 1] = "0123456789abcdef";
 
 static slotwise_client *sw;
 
-static void sw_sequential(int get) {
-  for (long i = 0; i < n_keys; i++) {
+static slotwise_pipeline *swp;
+
+static void sw_sequential(int get, long from, long to) {
+  for (long i = from; i < to; i++) {
     const char *argv[3] = {get ? "GET" : "SET", keys[i], value};
     size_t lens[3] = {3, key_lens[i], VALUE_LEN};
     slotwise_reply *r = NULL;
@@ -77,24 +84,22 @@ static void sw_sequential(int get) {
   }
 }
 
-static void sw_pipelined(int get) {
-  slotwise_pipeline *p = slotwise_pipeline_new();
-  for (long i = 0; i < n_keys; i += BATCH) {
-    long end = i + BATCH < n_keys ? i + BATCH : n_keys;
-    slotwise_pipeline_clear(p);
+static void sw_pipelined(int get, long from, long to) {
+  for (long i = from; i < to; i += BATCH) {
+    long end = i + BATCH < to ? i + BATCH : to;
+    slotwise_pipeline_clear(swp);
     for (long k = i; k < end; k++) {
       const char *argv[3] = {get ? "GET" : "SET", keys[k], value};
       size_t lens[3] = {3, key_lens[k], VALUE_LEN};
-      slotwise_pipeline_append_argv(p, get ? 2 : 3, argv, lens);
+      slotwise_pipeline_append_argv(swp, get ? 2 : 3, argv, lens);
     }
     slotwise_reply *r = NULL;
-    if (slotwise_client_run_pipeline(sw, p, &r) != SLOTWISE_RESULT_OK)
+    if (slotwise_client_run_pipeline(sw, swp, &r) != SLOTWISE_RESULT_OK)
       die("slotwise pipeline", slotwise_last_error());
     for (size_t e = 0; e < r->elements; e++)
       if (r->element[e]->type == SLOTWISE_REPLY_TYPE_ERROR) die("slotwise pipeline", r->element[e]->str);
     slotwise_reply_free(r);
   }
-  slotwise_pipeline_free(p);
 }
 
 /* ---- hiredis, straight to each key's primary ---- */
@@ -155,8 +160,8 @@ static void hiredis_check(redisReply *r, redisContext *c) {
   freeReplyObject(r);
 }
 
-static void hiredis_sequential(int get) {
-  for (long i = 0; i < n_keys; i++) {
+static void hiredis_sequential(int get, long from, long to) {
+  for (long i = from; i < to; i++) {
     redisContext *c = nodes[key_node[i]];
     const char *argv[3] = {get ? "GET" : "SET", keys[i], value};
     size_t lens[3] = {3, key_lens[i], VALUE_LEN};
@@ -164,9 +169,9 @@ static void hiredis_sequential(int get) {
   }
 }
 
-static void hiredis_pipelined(int get) {
-  for (long i = 0; i < n_keys; i += BATCH) {
-    long end = i + BATCH < n_keys ? i + BATCH : n_keys;
+static void hiredis_pipelined(int get, long from, long to) {
+  for (long i = from; i < to; i += BATCH) {
+    long end = i + BATCH < to ? i + BATCH : to;
     int pending[MAX_NODES] = {0};
     for (long k = i; k < end; k++) {
       const char *argv[3] = {get ? "GET" : "SET", keys[k], value};
@@ -186,12 +191,33 @@ static void hiredis_pipelined(int get) {
 
 /* ---- measuring ---- */
 
-static struct sample measure(void (*phase)(int)) {
+typedef void (*phase_fn)(int get, long from, long to);
+
+/* Runs `f` on keys [from, to) and adds its wall and CPU time to `s`. */
+static void timed(phase_fn f, int get, long from, long to, struct sample *s) {
   double t0 = now(), c0 = cpu_self();
-  phase(0);
-  phase(1);
-  struct sample s = {now() - t0, cpu_self() - c0, 2 * n_keys};
-  return s;
+  f(get, from, to);
+  s->seconds += now() - t0;
+  s->cpu += cpu_self() - c0;
+  s->ops += to - from;
+}
+
+/* One round: both clients SET every key, then GET every key, taking turns every CHUNK keys
+ * (and swapping who goes first each time), so that both meet the same machine load; a
+ * change of load mid-run weighs on both alike. */
+static void interleaved(phase_fn a, phase_fn b, struct sample *sa, struct sample *sb) {
+  for (int get = 0; get < 2; get++) {
+    for (long from = 0, k = 0; from < n_keys; from += CHUNK, k++) {
+      long to = from + CHUNK < n_keys ? from + CHUNK : n_keys;
+      if (k % 2 == 0) {
+        timed(a, get, from, to, sa);
+        timed(b, get, from, to, sb);
+      } else {
+        timed(b, get, from, to, sb);
+        timed(a, get, from, to, sa);
+      }
+    }
+  }
 }
 
 /* Keeps the best CPU per op and the best wall time seen (noise only ever adds time). */
@@ -200,20 +226,15 @@ static void keep_best(struct sample *b, struct sample s) {
   if (b->seconds == 0 || s.seconds < b->seconds) b->seconds = s.seconds;
 }
 
-/* ROUNDS samples of two phases taking turns (a b, b a, a b...), so that a change in the
- * machine's load mid-run weighs on both; the best of each. */
-static void best_of_pair(void (*a)(int), void (*b)(int), struct sample *out_a,
-                         struct sample *out_b) {
+/* ROUNDS interleaved rounds of two clients; the best round of each. */
+static void best_of_pair(phase_fn a, phase_fn b, struct sample *out_a, struct sample *out_b) {
   struct sample none = {0, 0, 0};
   *out_a = *out_b = none;
   for (int r = 0; r < ROUNDS; r++) {
-    if (r % 2 == 0) {
-      keep_best(out_a, measure(a));
-      keep_best(out_b, measure(b));
-    } else {
-      keep_best(out_b, measure(b));
-      keep_best(out_a, measure(a));
-    }
+    struct sample sa = none, sb = none;
+    interleaved(a, b, &sa, &sb);
+    keep_best(out_a, sa);
+    keep_best(out_b, sb);
   }
 }
 
@@ -291,13 +312,24 @@ int main(int argc, char **argv) {
   hiredis_setup(seed);
 
   /* Warm up: connections, caches, the keys exist for every GET. */
-  sw_pipelined(0);
-  hiredis_sequential(0);
+  swp = slotwise_pipeline_new();
+  sw_pipelined(0, 0, n_keys);
+  hiredis_sequential(0, 0, n_keys);
 
   struct sample sw_seq, hi_seq, sw_pipe, hi_pipe, rb16 = {0, 0, 0};
   best_of_pair(sw_sequential, hiredis_sequential, &sw_seq, &hi_seq);
-  best_of_pair(sw_pipelined, hiredis_pipelined, &sw_pipe, &hi_pipe);
-  for (int r = 0; r < ROUNDS; r++) keep_best(&rb16, redis_benchmark(argv[3], seed, 16));
+  /* Pipelined: each round runs slotwise and hiredis (taking turns) and redis-benchmark,
+   * which goes first or last in turn. */
+  struct sample none = {0, 0, 0};
+  sw_pipe = hi_pipe = none;
+  for (int r = 0; r < ROUNDS; r++) {
+    struct sample sa = none, sb = none;
+    if (r % 2 == 1) keep_best(&rb16, redis_benchmark(argv[3], seed, 16));
+    interleaved(sw_pipelined, hiredis_pipelined, &sa, &sb);
+    if (r % 2 == 0) keep_best(&rb16, redis_benchmark(argv[3], seed, 16));
+    keep_best(&sw_pipe, sa);
+    keep_best(&hi_pipe, sb);
+  }
 
   char table[4096];
   int t = 0;
@@ -314,9 +346,9 @@ int main(int argc, char **argv) {
   ROW("pipelined, 64 per batch", "hiredis, direct to owner", hi_pipe);
   ROW("pipelined, -P 16, 50 connections", "redis-benchmark --cluster", rb16);
   t += snprintf(table + t, sizeof table - t,
-                "\n(best of %d rounds each; slotwise and hiredis take turns; CPU = user + system "
-                "time of this process, or of the redis-benchmark child)\n",
-                ROUNDS);
+                "\n(best of %d rounds; in each, slotwise and hiredis take turns every %d keys; "
+                "CPU = user + system time of this process, or of the redis-benchmark child)\n",
+                ROUNDS, CHUNK);
 
   double seq_cpu_ratio = us_per_op(sw_seq) / us_per_op(hi_seq);
   double pipe_rate_ratio = rate(sw_pipe) / rate(rb16);
@@ -339,6 +371,7 @@ int main(int argc, char **argv) {
     fclose(md);
   }
 
+  slotwise_pipeline_free(swp);
   slotwise_client_free(sw);
   for (int i = 0; i < n_nodes; i++) redisFree(nodes[i]);
   for (long i = 0; i < n_keys; i++) free(keys[i]);
