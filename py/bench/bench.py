@@ -162,103 +162,6 @@ class GlideSync(SyncClient):
         self.c.close()
 
 
-def crc16(data: bytes) -> int:
-    """CRC16-XMODEM, the cluster's key hash (for the floor's routing table only)."""
-    crc = 0
-    for b in data:
-        crc ^= b << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
-            crc &= 0xFFFF
-    return crc
-
-
-class Floor(SyncClient):
-    """Not a client: the machine's round trip as Python sees it. Commands are encoded and
-    routed before the clock starts; each op is one send and one recv of the known reply
-    length on a raw socket to the right node."""
-
-    name = "raw floor"
-
-    def __init__(self, seed: str, ks: list[str]) -> None:
-        import socket
-
-        host, _, port = seed.rpartition(":")
-        probe = socket.create_connection((host, int(port)))
-        probe.sendall(b"*2\r\n$7\r\nCLUSTER\r\n$5\r\nSLOTS\r\n")
-        owner = [""] * 16384
-        for lo, hi, node in _parse_slots(probe):
-            owner[lo : hi + 1] = [node] * (hi - lo + 1)
-        probe.close()
-        socks: dict[str, Any] = {}
-        for node in set(owner):
-            h, _, p = node.rpartition(":")
-            sk = socket.create_connection((h, int(p)))
-            sk.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            socks[node] = sk
-        self.socks = list(socks.values())
-        self.sets: dict[str, tuple[Any, bytes, int]] = {}
-        self.gets: dict[str, tuple[Any, bytes, int]] = {}
-        for k in ks:
-            kb = k.encode()
-            sk = socks[owner[crc16(kb) % 16384]]
-            arg = b"$%d\r\n%s\r\n" % (len(kb), kb)
-            val = b"$%d\r\n%s\r\n" % (len(VALUE), VALUE)
-            self.sets[k] = (sk, b"*3\r\n$3\r\nSET\r\n" + arg + val, 5)
-            self.gets[k] = (sk, b"*2\r\n$3\r\nGET\r\n" + arg, len(val))
-
-    @staticmethod
-    def _roundtrip(sk: Any, cmd: bytes, want: int) -> bytes:
-        sk.sendall(cmd)
-        got = sk.recv(want)
-        while len(got) < want:
-            got += sk.recv(want - len(got))
-        return bytes(got)
-
-    def set(self, k: str) -> None:
-        self._roundtrip(*self.sets[k])
-
-    def get(self, k: str) -> Any:
-        return self._roundtrip(*self.gets[k])[-18:-2]
-
-    def close(self) -> None:
-        for sk in self.socks:
-            sk.close()
-
-
-def _parse_slots(sk: Any) -> list[tuple[int, int, str]]:
-    """CLUSTER SLOTS from a raw socket: (first, last, "host:port" of the primary)."""
-    buf = b""
-    while True:
-        buf += sk.recv(65536)
-        try:
-            value, _ = _resp(buf, 0)
-            break
-        except IndexError:
-            continue
-    return [(int(r[0]), int(r[1]), f"{r[2][0].decode()}:{r[2][1]}") for r in value]
-
-
-def _resp(buf: bytes, i: int) -> tuple[Any, int]:
-    end = buf.index(b"\r\n", i) if b"\r\n" in buf[i:] else -1
-    if end < 0:
-        raise IndexError
-    kind, rest = buf[i : i + 1], buf[i + 1 : end]
-    if kind == b"*":
-        out = []
-        j = end + 2
-        for _ in range(int(rest)):
-            v, j = _resp(buf, j)
-            out.append(v)
-        return out, j
-    if kind == b"$":
-        n = int(rest)
-        if len(buf) < end + 2 + n + 2:
-            raise IndexError
-        return buf[end + 2 : end + 2 + n], end + 4 + n
-    return int(rest), end + 2  # ":" (CLUSTER SLOTS has nothing else)
-
-
 def sequential(c: SyncClient, ks: list[str]) -> None:
     set_, get = c.set, c.get
     for k in ks:
@@ -342,18 +245,16 @@ def sync_rows(seed: str, ks: list[str], rounds: int) -> list[Row]:
     clients = [cls(seed) for cls in (Slotwise, RedisPy, GlideSync)]
     for c in clients:
         sequential(c, ks[: len(ks) // 10])  # warm-up: connections
-    floor = Floor(seed, ks)
     rows = []
     for workload, run in (("sync sequential", sequential), (f"sync pipelines of {BATCH}", pipelined)):
-        turn = clients + [floor] if run is sequential else clients
-        found: dict[str, list[tuple[float, float]]] = {c.name: [] for c in turn}
+        found: dict[str, list[tuple[float, float]]] = {c.name: [] for c in clients}
         for _ in range(rounds):
-            for c in turn:
+            for c in clients:
                 found[c.name].append(timed(lambda: run(c, ks), 2 * len(ks)))
-        for c in turn:
+        for c in clients:
             ops, cpu = max(found[c.name], key=lambda r: r[0])
             rows.append(Row(workload, c.name, ops, cpu))
-    for c in clients + [floor]:
+    for c in clients:
         c.close()
     return rows
 
@@ -374,9 +275,7 @@ def report(rows: list[Row]) -> bool:
         ratio = "" if r.client == "slotwise" else f"{me.ops_per_s / r.ops_per_s:.2f}x"
         cpu = "" if r.client == "slotwise" else f"{r.cpu_us_per_op / me.cpu_us_per_op:.2f}x"
         print(f"{r.workload:<26}{r.client:<12}{r.ops_per_s:>12,.0f}{r.cpu_us_per_op:>12.1f}{ratio:>19}{cpu:>11}")
-    print("\n(CPU ratio: the peer's CPU per op divided by slotwise's; above 1 means slotwise uses less.")
-    print(" raw floor: a minimal Python loop over raw sockets with pre-encoded, pre-routed commands,")
-    print(" one send + one recv each: the machine's round trip as Python sees it, for scale)")
+    print("\n(CPU ratio: the peer's CPU per op divided by slotwise's; above 1 means slotwise uses less)")
     print("\ntargets:")
     ok = True
     for workload, peer, want in TARGETS:
