@@ -22,7 +22,7 @@ import { sharedCluster } from '../test/helpers/cluster.mjs'
 const here = path.dirname(fileURLToPath(import.meta.url))
 const N = Number(process.env.BENCH_N ?? 100_000)
 const N_SEQ = Number(process.env.BENCH_N_SEQ ?? 20_000)
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 
 const cluster = sharedCluster()
 let clusterFile = process.env.SLOTWISE_CLUSTER
