@@ -65,6 +65,26 @@ def test_gil_is_released_while_waiting_for_the_network(
     assert rc.get(p + "n") == b"200"
 
 
+def test_close_while_the_refresh_thread_runs_an_address_remap_callback(cluster: Cluster) -> None:
+    """close() waits for the refresh thread; it must release the GIL meanwhile, or a
+    refresh inside a Python callback could never finish (a hang pytest-timeout reports)."""
+    inside = threading.Event()
+    armed = threading.Event()
+
+    def remap(addr: tuple[str, int]) -> tuple[str, int]:
+        if armed.is_set() and threading.current_thread() is not threading.main_thread():
+            inside.set()
+            time.sleep(0.2)  # still inside the callback when close() starts
+        return addr
+
+    rc = slotwise.Cluster(startup_nodes=cluster.seeds[:1], address_remap=remap, refresh_interval=0.05)
+    armed.set()
+    assert inside.wait(30), "no periodic refresh ran the callback"
+    rc.close()
+    with pytest.raises(slotwise.ConnectionError, match="closed"):
+        rc.get("k")
+
+
 def _wait_child(pid: int, timeout: float = 30.0) -> int:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
