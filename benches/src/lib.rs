@@ -368,7 +368,7 @@ fn duration(ns: f64) -> String {
 }
 
 /// About three significant digits, without an exponent.
-fn sig3(x: f64) -> String {
+pub(crate) fn sig3(x: f64) -> String {
     let a = x.abs();
     if a >= 100.0 {
         format!("{x:.0}")

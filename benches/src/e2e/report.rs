@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use super::{Best, Mode, Sample, Side};
+use crate::sig3;
 
 /// Least ops/s ratio (slotwise / redis-rs) of every mode.
 const AT_LEAST_AS_FAST: f64 = 1.0;
@@ -255,20 +256,6 @@ fn thousands(x: f64) -> String {
         out.push(c);
     }
     out
-}
-
-/// About three significant digits, without an exponent.
-fn sig3(x: f64) -> String {
-    let a = x.abs();
-    if a >= 100.0 {
-        format!("{x:.0}")
-    } else if a >= 10.0 {
-        format!("{x:.1}")
-    } else if a >= 1.0 {
-        format!("{x:.2}")
-    } else {
-        format!("{x:.3}")
-    }
 }
 
 #[cfg(test)]
