@@ -16,6 +16,7 @@ pub mod discovery;
 pub mod error;
 mod fork;
 mod from_value;
+mod node_map;
 pub mod options;
 mod pipeline;
 pub mod resp;

@@ -1,6 +1,5 @@
 //! The async (tokio) cluster client.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering::*};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
@@ -12,6 +11,7 @@ use crate::command::Cmd;
 use crate::discovery::{TopologyQuery, ViewCollector, VIEWS_TO_COMPARE};
 use crate::error::{Error, Result};
 use crate::from_value::FromValue;
+use crate::node_map::{NodeMap, NodeSet};
 use crate::options::ClientOptions;
 use crate::pipeline::Pipeline;
 use crate::resp::Value;
@@ -46,9 +46,9 @@ pub(crate) struct Inner {
     router: Router,
     opts: Arc<ClientOptions>,
     tls: Option<Arc<rustls::ClientConfig>>,
-    conns: Mutex<HashMap<Arc<str>, ConnHandle>>,
+    conns: Mutex<NodeMap<ConnHandle>>,
     /// Nodes whose connections were dropped after a failure: the next connect is a reconnect.
-    dropped: Mutex<HashSet<Arc<str>>>,
+    dropped: Mutex<NodeSet>,
     wake_refresher: Arc<Notify>,
     closed: AtomicBool,
 }
@@ -93,8 +93,8 @@ impl Client {
             router: Router::new((*opts).clone()),
             opts,
             tls,
-            conns: Mutex::new(HashMap::new()),
-            dropped: Mutex::new(HashSet::new()),
+            conns: Mutex::new(NodeMap::default()),
+            dropped: Mutex::new(NodeSet::default()),
             wake_refresher: Arc::new(Notify::new()),
             closed: AtomicBool::new(false),
         });

@@ -1,7 +1,6 @@
 //! The blocking cluster client: the calling thread does its own socket I/O (no runtime hop
 //! per command); a pool of connections per node lets many threads share one client.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering::*};
 use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::Instant;
@@ -12,6 +11,7 @@ use crate::command::Cmd;
 use crate::discovery::{TopologyQuery, ViewCollector, VIEWS_TO_COMPARE};
 use crate::error::{Error, Result};
 use crate::from_value::FromValue;
+use crate::node_map::{NodeMap, NodeSet};
 use crate::options::ClientOptions;
 use crate::pipeline::Pipeline;
 use crate::resp::Value;
@@ -45,9 +45,9 @@ struct Inner {
     router: Router,
     opts: ClientOptions,
     tls: Option<Arc<rustls::ClientConfig>>,
-    pools: Mutex<HashMap<Arc<str>, Vec<SyncConn>>>,
+    pools: Mutex<NodeMap<Vec<SyncConn>>>,
     /// Nodes whose connections were dropped after a failure: the next connect is a reconnect.
-    dropped: Mutex<HashSet<Arc<str>>>,
+    dropped: Mutex<NodeSet>,
     wake: Arc<(Mutex<bool>, Condvar)>,
     closed: AtomicBool,
     /// The fork generation this process's connections belong to.
@@ -99,8 +99,8 @@ impl Client {
             router: Router::new(opts.clone()),
             opts,
             tls,
-            pools: Mutex::new(HashMap::new()),
-            dropped: Mutex::new(HashSet::new()),
+            pools: Mutex::new(NodeMap::default()),
+            dropped: Mutex::new(NodeSet::default()),
             wake: Arc::new((Mutex::new(false), Condvar::new())),
             closed: AtomicBool::new(false),
             fork_gen: std::sync::atomic::AtomicU64::new(crate::fork::generation()),
