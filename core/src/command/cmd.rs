@@ -30,10 +30,13 @@ pub fn cmd(name: &str) -> Cmd {
 impl Cmd {
     /// A command with just its name.
     pub fn new(name: &str) -> Cmd {
-        Cmd {
-            data: name.as_bytes().to_vec(),
-            ends: vec![name.len()],
-        }
+        // Room for a typical key and value, so that building `SET key value` allocates
+        // twice instead of growing each vector again and again.
+        let mut data = Vec::with_capacity(name.len() + 64);
+        data.extend_from_slice(name.as_bytes());
+        let mut ends = Vec::with_capacity(4);
+        ends.push(name.len());
+        Cmd { data, ends }
     }
 
     /// A command from a full argv (name first). Empty argv gives an empty command, which

@@ -152,6 +152,12 @@ impl Router {
     /// for the slot (the caller requests a refresh and retries).
     pub fn node_for(&self, target: &Target) -> Option<Arc<str>> {
         let t = self.topology.read().unwrap_or_else(|p| p.into_inner());
+        self.node_for_in(&t, target)
+    }
+
+    /// [`Router::node_for`] in a map the caller already holds (one lookup of the map for a
+    /// whole pipeline).
+    pub fn node_for_in(&self, t: &Topology, target: &Target) -> Option<Arc<str>> {
         match target {
             Target::Node(a) => Some(a.clone()),
             Target::Any => {

@@ -43,9 +43,33 @@ enum Hop {
     Done,
 }
 
+/// The commands of one sub-request: one (the common case, no extra allocation) or a
+/// transaction's `MULTI`, commands, `EXEC`.
+#[derive(Debug)]
+enum Cmds {
+    One(Cmd),
+    Many(Vec<Cmd>),
+}
+
+impl Cmds {
+    fn as_slice(&self) -> &[Cmd] {
+        match self {
+            Cmds::One(c) => std::slice::from_ref(c),
+            Cmds::Many(v) => v,
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Cmds::One(_) => 1,
+            Cmds::Many(v) => v.len(),
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Sub {
-    cmds: Vec<Cmd>,
+    cmds: Cmds,
     positions: Vec<usize>,
     target: Target,
     readonly: bool,
@@ -118,7 +142,7 @@ impl Plan {
         let readonly = command::info_of(&cmd).readonly;
         plan.push_sub(
             router,
-            vec![cmd],
+            Cmds::One(cmd),
             Vec::new(),
             Target::Node(addr),
             readonly,
@@ -178,7 +202,7 @@ impl Plan {
             readonly: false,
         });
         let first = plan.subs.len();
-        plan.push_sub(router, all, Vec::new(), target, false, now);
+        plan.push_sub(router, Cmds::Many(all), Vec::new(), target, false, now);
         plan.items.push(Item {
             combine: Combine::Transaction,
             first,
@@ -200,7 +224,7 @@ impl Plan {
     fn push_sub(
         &mut self,
         router: &Router,
-        cmds: Vec<Cmd>,
+        cmds: Cmds,
         positions: Vec<usize>,
         target: Target,
         readonly: bool,
@@ -245,7 +269,14 @@ impl Plan {
                         slot,
                         readonly: info.readonly,
                     });
-                    self.push_sub(router, vec![cmd], Vec::new(), target, info.readonly, now);
+                    self.push_sub(
+                        router,
+                        Cmds::One(cmd),
+                        Vec::new(),
+                        target,
+                        info.readonly,
+                        now,
+                    );
                     Combine::Single
                 } else {
                     let nkeys = parts.iter().map(|p| p.positions.len()).sum();
@@ -254,7 +285,14 @@ impl Plan {
                             slot: p.slot,
                             readonly: info.readonly,
                         };
-                        self.push_sub(router, vec![p.cmd], p.positions, target, info.readonly, now);
+                        self.push_sub(
+                            router,
+                            Cmds::One(p.cmd),
+                            p.positions,
+                            target,
+                            info.readonly,
+                            now,
+                        );
                     }
                     Combine::Split(agg, nkeys)
                 }
@@ -268,7 +306,7 @@ impl Plan {
                 if nodes.is_empty() {
                     self.push_sub(
                         router,
-                        vec![cmd],
+                        Cmds::One(cmd),
                         Vec::new(),
                         Target::Any,
                         info.readonly,
@@ -279,7 +317,7 @@ impl Plan {
                     for n in nodes {
                         self.push_sub(
                             router,
-                            vec![cmd.clone()],
+                            Cmds::One(cmd.clone()),
                             Vec::new(),
                             Target::Node(n),
                             info.readonly,
@@ -300,7 +338,14 @@ impl Plan {
                             slot,
                             readonly: info.readonly,
                         });
-                        self.push_sub(router, vec![cmd], Vec::new(), target, info.readonly, now);
+                        self.push_sub(
+                            router,
+                            Cmds::One(cmd),
+                            Vec::new(),
+                            target,
+                            info.readonly,
+                            now,
+                        );
                         Combine::Single
                     }
                 }
@@ -321,12 +366,12 @@ impl Plan {
 
     /// The commands to write for sub-request `sub` (several for a transaction).
     pub fn commands(&self, sub: usize) -> &[Cmd] {
-        &self.subs[sub].cmds
+        self.subs[sub].cmds.as_slice()
     }
 
     /// Writes the commands of sub-request `sub` to `out`; returns how many replies they get.
     pub fn encode(&self, sub: usize, out: &mut bytes::BytesMut) -> usize {
-        let cmds = &self.subs[sub].cmds;
+        let cmds = self.subs[sub].cmds.as_slice();
         for c in cmds {
             c.write_resp(out);
         }
@@ -403,11 +448,12 @@ impl Plan {
     /// scheduled here (and a refresh requested).
     pub fn ready(&mut self, router: &Router, now: Instant) -> Vec<Batch> {
         let mut batches: Vec<Batch> = Vec::new();
+        let topology = router.topology();
         for i in 0..self.subs.len() {
             let sub = &mut self.subs[i];
             let (addr, asking) = match &sub.hop {
                 Hop::Wait(t) if *t > now => continue,
-                Hop::Route | Hop::Wait(_) => match router.node_for(&sub.target) {
+                Hop::Route | Hop::Wait(_) => match router.node_for_in(&topology, &sub.target) {
                     Some(a) => (a, false),
                     None => {
                         let action =
