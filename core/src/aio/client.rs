@@ -246,6 +246,15 @@ impl Client {
 }
 
 impl Inner {
+    /// A new connection to `addr`. With a replica read policy every connection gets
+    /// READONLY: a node's role can change under a live connection (failover), and a
+    /// connection opened before the map was known may serve replica reads later. READONLY
+    /// has no effect on a primary.
+    fn spawn_conn(&self, addr: &Arc<str>) -> ConnHandle {
+        let replica = self.opts.read_policy != crate::options::ReadPolicy::Primary;
+        ConnHandle::spawn(addr.clone(), self.opts.clone(), self.tls.clone(), replica)
+    }
+
     fn conn(&self, addr: &Arc<str>) -> ConnHandle {
         let mut conns = self.conns.lock().unwrap_or_else(|p| p.into_inner());
         let was_dead = match conns.get(addr) {
@@ -253,11 +262,7 @@ impl Inner {
             Some(_) => true,
             None => false,
         };
-        // With a replica read policy every connection gets READONLY: a node's role can change
-        // under a live connection (failover), and a connection opened before the map was
-        // known may serve replica reads later. READONLY has no effect on a primary.
-        let replica = self.opts.read_policy != crate::options::ReadPolicy::Primary;
-        let c = ConnHandle::spawn(addr.clone(), self.opts.clone(), self.tls.clone(), replica);
+        let c = self.spawn_conn(addr);
         conns.insert(addr.clone(), c.clone());
         if self
             .dropped
@@ -351,36 +356,52 @@ impl Inner {
                 continue;
             }
             // Queue every group on its connection first, then await: nodes work in parallel.
-            let deadline = plan.deadline().unwrap_or(now + self.opts.request_timeout);
+            // A command that may block on the server (BLPOP...) goes alone on a connection of
+            // its own, kept until its reply is in, so it holds up no other caller.
             let mut waits = Vec::with_capacity(batches.len());
             for b in &batches {
                 let conn = self.conn(&b.addr);
                 let mut i = 0;
                 while i < b.entries.len() {
-                    let asking = b.entries[i].1;
-                    let end = if asking {
+                    let (first, asking) = b.entries[i];
+                    let alone = plan.is_blocking(first);
+                    let end = if asking || alone {
                         i + 1
                     } else {
-                        i + b.entries[i..].iter().take_while(|e| !e.1).count()
+                        let plain = |e: &&(usize, bool)| !e.1 && !plan.is_blocking(e.0);
+                        i + b.entries[i..].iter().take_while(plain).count()
                     };
                     let subs: Vec<usize> = b.entries[i..end].iter().map(|e| e.0).collect();
                     let mut payload = BytesMut::new();
                     let replies = subs.iter().map(|&s| plan.encode(s, &mut payload)).sum();
-                    let rx = conn.submit(payload, replies, asking);
-                    waits.push((b.addr.clone(), subs, rx));
+                    let own = alone.then(|| self.spawn_conn(&b.addr));
+                    let rx = own
+                        .as_ref()
+                        .unwrap_or(&conn)
+                        .submit(payload, replies, asking);
+                    let deadline = plan
+                        .deadline_of(&subs)
+                        .unwrap_or(now + self.opts.request_timeout);
+                    waits.push((b.addr.clone(), subs, rx, deadline, own));
                     i = end;
                 }
             }
-            for (addr, subs, rx) in waits {
+            for (addr, subs, rx, deadline, own) in waits {
                 let got = match rx {
                     Some(rx) => wait(rx, deadline).await,
                     None => Outcome2::Failed(Failure::NotSent(Error::Closed)),
                 };
+                // A blocking command's own connection closes with it; trouble on it says
+                // nothing about the shared one.
+                let shared = own.is_none();
+                drop(own);
                 let now = Instant::now();
                 match got {
                     Outcome2::Replies(values) => plan.on_replies(router, &addr, &subs, values, now),
                     Outcome2::Failed(f) => {
-                        self.drop_conn(&addr);
+                        if shared {
+                            self.drop_conn(&addr);
+                        }
                         plan.on_failure(
                             router,
                             &addr,
@@ -395,7 +416,9 @@ impl Inner {
                     Outcome2::TimedOut => {
                         // The node may hang with its socket open (SIGSTOP, a blackhole): later
                         // requests get a fresh connection instead of queueing behind this one.
-                        self.drop_conn(&addr);
+                        if shared {
+                            self.drop_conn(&addr);
+                        }
                         plan.on_failure(
                             router,
                             &addr,

@@ -1,8 +1,10 @@
 //! Commands: the value type, where their keys are, and how they route and fan out.
 
+mod blocking;
 mod cmd;
 mod table;
 
+pub use blocking::{block_for, BlockFor};
 pub use cmd::{cmd, Cmd, ToArg};
 pub use table::{lookup, Aggregate, CommandInfo, Fanout, KeySpec};
 

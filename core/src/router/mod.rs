@@ -215,6 +215,22 @@ impl Router {
     pub fn new_request(&self, slot: Option<Slot>, now: Instant) -> RequestState {
         RequestState::new(slot, now, self.opts.request_timeout)
     }
+
+    /// A new request state for a command that may block on the server for `block`: its
+    /// deadline is the request timeout on top of that wait.
+    pub fn new_blocking_request(
+        &self,
+        slot: Option<Slot>,
+        now: Instant,
+        block: crate::command::BlockFor,
+    ) -> RequestState {
+        let wait = match block {
+            crate::command::BlockFor::No => std::time::Duration::ZERO,
+            crate::command::BlockFor::Up(d) => d.min(ClientOptions::MAX_WAIT),
+            crate::command::BlockFor::Forever => ClientOptions::MAX_WAIT,
+        };
+        RequestState::new(slot, now, self.opts.request_timeout.saturating_add(wait))
+    }
 }
 
 #[cfg(test)]

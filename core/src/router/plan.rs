@@ -69,6 +69,8 @@ impl Cmds {
 
 #[derive(Debug)]
 struct Sub {
+    /// A command the server may hold (BLPOP...): it gets a connection of its own.
+    blocking: bool,
     cmds: Cmds,
     positions: Vec<usize>,
     target: Target,
@@ -234,12 +236,22 @@ impl Plan {
             Target::Slot { slot, .. } => Some(*slot),
             _ => None,
         };
+        let block = match &cmds {
+            Cmds::One(c) => command::block_for(c),
+            Cmds::Many(_) => command::BlockFor::No, // nothing blocks inside MULTI/EXEC
+        };
+        let state = if block.blocks() {
+            router.new_blocking_request(slot, now, block)
+        } else {
+            router.new_request(slot, now)
+        };
         self.subs.push(Sub {
+            blocking: block.blocks(),
             cmds,
             positions,
             target,
             readonly,
-            state: router.new_request(slot, now),
+            state,
             hop: Hop::Route,
             result: None,
             last_node: None,
@@ -369,6 +381,13 @@ impl Plan {
         self.subs[sub].cmds.as_slice()
     }
 
+    /// True when sub-request `sub` may block on the server (BLPOP, XREAD BLOCK, WAIT...):
+    /// a driver sends it on a connection no other request shares, and its deadline already
+    /// includes the wait.
+    pub fn is_blocking(&self, sub: usize) -> bool {
+        self.subs[sub].blocking
+    }
+
     /// Writes the commands of sub-request `sub` to `out`; returns how many replies they get.
     pub fn encode(&self, sub: usize, out: &mut bytes::BytesMut) -> usize {
         let cmds = self.subs[sub].cmds.as_slice();
@@ -431,6 +450,11 @@ impl Plan {
             .filter(|s| s.result.is_none())
             .map(|s| s.state.deadline)
             .max()
+    }
+
+    /// The latest deadline of sub-requests `subs` (what a driver waits for their replies).
+    pub fn deadline_of(&self, subs: &[usize]) -> Option<Instant> {
+        subs.iter().map(|&s| self.subs[s].state.deadline).max()
     }
 
     /// When a delayed retry becomes due, if nothing is ready before then.

@@ -1,0 +1,104 @@
+//! Commands the server holds back (BLPOP...): they get their wait on top of the request
+//! timeout, and on the async client they do not hold up other callers' requests to the
+//! same node.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use slotwise::{slot::key_slot, ClientOptions};
+use slotwise_testcluster::{ClusterOptions, TestCluster};
+
+const TIMEOUT: Duration = Duration::from_millis(400);
+
+/// `blocked_clients` of the node that owns `key`.
+fn blocked_on_owner(cluster: &TestCluster, key: &str) -> u64 {
+    let slot = key_slot(key.as_bytes()).get();
+    let owner = cluster
+        .primaries()
+        .unwrap()
+        .into_iter()
+        .find(|p| p.slots.iter().any(|&(lo, hi)| (lo..=hi).contains(&slot)))
+        .expect("an owner");
+    let info = cluster
+        .conn(&owner.addr)
+        .unwrap()
+        .cmd_str(&["INFO", "clients"])
+        .unwrap()
+        .unwrap_or_default();
+    info.lines()
+        .find_map(|l| l.strip_prefix("blocked_clients:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn async_blpop_waits_past_the_request_timeout_without_blocking_other_requests() {
+    let cluster = TestCluster::start(ClusterOptions::default()).unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let opts = ClientOptions::new(cluster.seeds()).request_timeout(TIMEOUT);
+        let c = slotwise::aio::Client::connect(opts).await.unwrap();
+        // Same slot as the queue: with one shared connection these would queue behind it.
+        let queue = "{q}:jobs";
+        let other = "{q}:other";
+        let started = Instant::now();
+        let popper = {
+            let c = c.clone();
+            tokio::spawn(async move { c.exec(slotwise::cmd("BLPOP").arg(queue).arg("0")).await })
+        };
+        // Wait until the server really holds it.
+        while blocked_on_owner(&cluster, queue) == 0 {
+            assert!(
+                !popper.is_finished(),
+                "BLPOP returned early: {:?}",
+                popper.await
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        for i in 0..50 {
+            c.set(other, i).await.expect("a SET beside a blocked BLPOP");
+            let v: i64 = c.get(other).await.unwrap();
+            assert_eq!(v, i);
+        }
+        // Let the BLPOP outlive the request timeout, then feed it.
+        while started.elapsed() < TIMEOUT * 3 {
+            tokio::time::sleep(TIMEOUT / 4).await;
+        }
+        assert!(
+            !popper.is_finished(),
+            "BLPOP gave up after the request timeout"
+        );
+        let pushed: i64 = c
+            .query(slotwise::cmd("RPUSH").arg(queue).arg("job-1"))
+            .await
+            .unwrap();
+        assert_eq!(pushed, 1);
+        let got = popper.await.unwrap().unwrap();
+        let items: Vec<Bytes> = slotwise::FromValue::from_value(got).unwrap();
+        assert_eq!(
+            items,
+            [
+                Bytes::from_static(b"{q}:jobs"),
+                Bytes::from_static(b"job-1")
+            ]
+        );
+    });
+}
+
+#[test]
+fn blocking_client_blpop_with_a_timeout_longer_than_the_request_timeout_returns_nil() {
+    let cluster = TestCluster::start(ClusterOptions::default()).unwrap();
+    let c = slotwise::blocking::Client::connect(
+        ClientOptions::new(cluster.seeds()).request_timeout(TIMEOUT),
+    )
+    .unwrap();
+    // BLPOP for 1 s with a 400 ms request timeout: the server's nil, not a client timeout.
+    let got: Option<Vec<Bytes>> = c
+        .query(slotwise::cmd("BLPOP").arg("{q}:empty").arg("1"))
+        .expect("BLPOP may wait its own timeout");
+    assert_eq!(got, None);
+}
