@@ -1,6 +1,7 @@
 // Errors are `Error`s with a stable `code` and a message that says what to do.
 
 import assert from 'node:assert/strict'
+import net from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { clusterNodes, keySlot, ownerOf, redisCli, startCluster } from './helpers/cluster.mjs'
 import { Cluster, client, ns, seeds } from './helpers/client.mjs'
@@ -36,9 +37,26 @@ test('CONNECTION: no startup node reachable', async () => {
 })
 
 test('TIMEOUT: a command that outlives commandTimeout', async (t) => {
+  // The key's owner is mapped to a socket that accepts connections and never answers.
+  // (A BLPOP would not do: blocking commands get their own wait on top of the timeout.)
+  const accepted = new Set()
+  const hole = net.createServer((s) => accepted.add(s))
+  await new Promise((resolve) => hole.listen(0, '127.0.0.1', resolve))
+  const key = ns('never')
+  const owner = ownerOf(seeds[0], keySlot(seeds[0], key)).addr
+  const natMap = { [owner]: { host: '127.0.0.1', port: hole.address().port } }
+  const c = new Cluster(seeds.filter((s) => s !== owner), { commandTimeout: 200, natMap })
+  t.after(() => {
+    c.disconnect()
+    for (const s of accepted) s.destroy()
+    hole.close()
+  })
+  await rejectsWith(c.get(key), 'TIMEOUT', /raise the request timeout/)
+})
+
+test('blocking commands wait their own timeout past commandTimeout', async (t) => {
   const c = client(t, { commandTimeout: 200 })
-  // BLPOP would block for 30 s; the client gives up at its deadline.
-  await rejectsWith(c.call('BLPOP', ns('never'), 30), 'TIMEOUT', /raise the request timeout/)
+  assert.equal(await c.call('BLPOP', ns('never-pushed'), 1), null)
 })
 
 test('REDIRECT_BUDGET: more redirects than maxRedirections allows', async (t) => {

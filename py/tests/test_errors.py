@@ -8,7 +8,7 @@ import pytest
 
 import slotwise
 
-from .cluster import Cluster
+from .cluster import Cluster, key_in_slot_owned_by
 
 
 def test_hierarchy_is_rooted_at_redis_error() -> None:
@@ -88,12 +88,35 @@ def test_standalone_server_is_refused_with_a_clear_error(tmp_path: object) -> No
 
 
 def test_timeout_error_when_the_deadline_passes(cluster: Cluster, p: str) -> None:
+    # One primary's address is remapped to a socket that accepts connections and never
+    # answers, so a command for a key it owns gets no reply before the deadline. (A BLPOP
+    # would not do: the client gives blocking commands their own wait on top.)
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    try:
+        target, other = cluster.primaries()[:2]
+        key = key_in_slot_owned_by(cluster, target, p + "t")
+        elsewhere = key_in_slot_owned_by(cluster, other, p + "u")
+        host, port = target.rsplit(":", 1)
+        hole = silent.getsockname()
+
+        def remap(addr: tuple[str, int]) -> tuple[str, int]:
+            return (hole[0], hole[1]) if addr == (host, int(port)) else addr
+
+        with slotwise.Cluster(startup_nodes=[other], socket_timeout=0.3, address_remap=remap) as rc:
+            with pytest.raises(slotwise.TimeoutError, match="timed out") as e:
+                rc.get(key)
+            assert e.value.code == "TIMEOUT"
+            rc.set(elsewhere, 1)  # the client stays usable
+            assert rc.get(elsewhere) == b"1"
+    finally:
+        silent.close()
+
+
+def test_blocking_commands_wait_their_own_timeout_past_the_request_timeout(cluster: Cluster, p: str) -> None:
     with slotwise.Cluster(startup_nodes=cluster.seeds[:1], socket_timeout=0.3) as rc:
-        with pytest.raises(slotwise.TimeoutError, match="timed out") as e:
-            rc.execute_command("BLPOP", p + "empty", 2)
-        assert e.value.code == "TIMEOUT"
-        rc.set(p + "after", 1)  # the client stays usable
-        assert rc.get(p + "after") == b"1"
+        assert rc.execute_command("BLPOP", p + "empty", 1) is None
 
 
 def test_closed_client_raises_connection_error(cluster: Cluster) -> None:
