@@ -236,12 +236,7 @@ impl Client {
 
     /// A new connection used by one caller only (WATCH sessions).
     pub(super) fn dedicated_conn(&self, addr: &Arc<str>) -> ConnHandle {
-        ConnHandle::spawn(
-            addr.clone(),
-            self.inner.opts.clone(),
-            self.inner.tls.clone(),
-            false,
-        )
+        self.inner.spawn_conn(addr)
     }
 }
 

@@ -203,14 +203,6 @@ impl Router {
         }
     }
 
-    /// True when `addr` is a replica in the current map (its connections need READONLY).
-    pub fn is_replica(&self, addr: &str) -> bool {
-        let t = self.topology();
-        t.shards()
-            .iter()
-            .any(|s| s.replicas.iter().any(|r| &*r.addr == addr))
-    }
-
     /// A new request state with the configured deadline.
     pub fn new_request(&self, slot: Option<Slot>, now: Instant) -> RequestState {
         RequestState::new(slot, now, self.opts.request_timeout)

@@ -166,15 +166,6 @@ fn unassigned_slots_and_an_empty_map_have_no_route() {
 }
 
 #[test]
-fn is_replica_knows_the_replicas_of_the_current_map() {
-    let r = router();
-    assert!(r.is_replica(R0));
-    assert!(r.is_replica(R2));
-    assert!(!r.is_replica(P0));
-    assert!(!r.is_replica("10.0.0.1:6379"));
-}
-
-#[test]
 fn refresh_candidates_are_known_nodes_then_seeds_without_duplicates() {
     let r = router_with(ClientOptions::new([
         P0,
