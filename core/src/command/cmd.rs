@@ -2,9 +2,10 @@
 
 use std::fmt;
 
-use bytes::{BufMut, BytesMut};
+use bytes::BytesMut;
+use smallvec::SmallVec;
 
-use crate::resp::put_header;
+use crate::resp::put_command;
 
 /// A Redis command: name plus binary-safe arguments, stored in one buffer.
 ///
@@ -19,7 +20,9 @@ use crate::resp::put_header;
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Cmd {
     data: Vec<u8>,
-    ends: Vec<usize>,
+    /// Where each argument ends in `data`; inline up to `SET key value EX secs`, so a
+    /// typical command is one allocation.
+    ends: SmallVec<[usize; 5]>,
 }
 
 /// Starts a command with its name: `cmd("GET").arg(key)`.
@@ -34,7 +37,7 @@ impl Cmd {
         // twice instead of growing each vector again and again.
         let mut data = Vec::with_capacity(name.len() + 64);
         data.extend_from_slice(name.as_bytes());
-        let mut ends = Vec::with_capacity(4);
+        let mut ends = SmallVec::new();
         ends.push(name.len());
         Cmd { data, ends }
     }
@@ -48,7 +51,7 @@ impl Cmd {
     {
         let mut c = Cmd {
             data: Vec::new(),
-            ends: Vec::new(),
+            ends: SmallVec::new(),
         };
         for a in args {
             c.push_bytes(a.as_ref());
@@ -67,7 +70,7 @@ impl Cmd {
     pub fn with_capacity(bytes: usize, args: usize) -> Cmd {
         Cmd {
             data: Vec::with_capacity(bytes),
-            ends: Vec::with_capacity(args),
+            ends: SmallVec::with_capacity(args),
         }
     }
 
@@ -104,7 +107,12 @@ impl Cmd {
 
     /// All arguments, name first.
     pub fn args(&self) -> impl ExactSizeIterator<Item = &[u8]> + '_ {
-        (0..self.ends.len()).map(move |i| self.arg_at(i).unwrap_or_default())
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let a = &self.data[start..end];
+            start = end;
+            a
+        })
     }
 
     /// The command name, as given.
@@ -114,15 +122,7 @@ impl Cmd {
 
     /// Writes the command as a RESP array of bulk strings.
     pub fn write_resp(&self, out: &mut BytesMut) {
-        out.reserve(self.data.len() + self.ends.len() * 16 + 8);
-        put_header(out, b'*', self.ends.len());
-        let mut start = 0;
-        for &end in &self.ends {
-            put_header(out, b'$', end - start);
-            out.put_slice(&self.data[start..end]);
-            out.put_slice(b"\r\n");
-            start = end;
-        }
+        put_command(out, self.ends.len(), self.data.len(), self.args());
     }
 
     /// A copy of this command with only the given argument indices after the name, used to
@@ -130,7 +130,7 @@ impl Cmd {
     pub(crate) fn with_args(&self, name_and_prefix: usize, picks: &[usize]) -> Cmd {
         let mut c = Cmd {
             data: Vec::with_capacity(self.data.len()),
-            ends: Vec::with_capacity(name_and_prefix + picks.len()),
+            ends: SmallVec::with_capacity(name_and_prefix + picks.len()),
         };
         for i in 0..name_and_prefix {
             c.push_bytes(self.arg_at(i).unwrap_or_default());

@@ -45,6 +45,64 @@ pub fn put_header(out: &mut BytesMut, tag: u8, n: usize) {
     out.put_slice(b"\r\n");
 }
 
+/// The longest header: a tag, the 20 digits of `u64::MAX` and CRLF.
+const MAX_HEADER: usize = 23;
+
+/// Appends a command, `*<n>\r\n` then `$<len>\r\n<arg>\r\n` per argument, in one pass
+/// over room reserved once: no per-piece capacity checks or tiny copies, which cost more
+/// than the bytes themselves for typical commands. `payload` is the total length of `args`.
+///
+/// # Panics
+///
+/// If `args` holds more than `payload` bytes or more than `n` arguments (a caller bug: the
+/// only caller, [`crate::Cmd::write_resp`], passes its own exact counts).
+pub(crate) fn put_command<'a>(
+    out: &mut BytesMut,
+    n: usize,
+    payload: usize,
+    args: impl Iterator<Item = &'a [u8]>,
+) {
+    let room = payload + MAX_HEADER + n * (MAX_HEADER + 2);
+    out.reserve(room);
+    let spare = &mut out.spare_capacity_mut()[..room];
+    let mut at = put_head(spare, 0, b'*', n);
+    for a in args {
+        at = put_head(spare, at, b'$', a.len());
+        let dst = &mut spare[at..at + a.len()];
+        // SAFETY: `dst` is exactly `a.len()` bytes of writable spare capacity (the slice
+        // index above checked it), and `a` cannot overlap memory the buffer does not own yet.
+        unsafe { std::ptr::copy_nonoverlapping(a.as_ptr(), dst.as_mut_ptr().cast(), a.len()) };
+        at += a.len();
+        spare[at].write(b'\r');
+        spare[at + 1].write(b'\n');
+        at += 2;
+    }
+    // SAFETY: the first `at` bytes of the spare capacity were all written above.
+    unsafe { out.set_len(out.len() + at) };
+}
+
+/// Writes `<tag><n>\r\n` at `dst[at..]`; returns the position after it.
+fn put_head(dst: &mut [std::mem::MaybeUninit<u8>], at: usize, tag: u8, n: usize) -> usize {
+    dst[at].write(tag);
+    let mut at = at + 1;
+    if n < 10 {
+        dst[at].write(b'0' + n as u8);
+        at += 1;
+    } else if n < 100 {
+        dst[at].write(b'0' + (n / 10) as u8);
+        dst[at + 1].write(b'0' + (n % 10) as u8);
+        at += 2;
+    } else {
+        for &d in itoa::Buffer::new().format(n).as_bytes() {
+            dst[at].write(d);
+            at += 1;
+        }
+    }
+    dst[at].write(b'\r');
+    dst[at + 1].write(b'\n');
+    at + 2
+}
+
 /// Appends any [`Value`] in RESP3 form (RESP2 form for the types RESP2 has).
 ///
 /// Used by tests and scripted fake nodes; clients only ever send commands.

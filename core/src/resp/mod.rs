@@ -12,6 +12,7 @@ mod server_error;
 mod value;
 
 pub use decode::{Decoder, Limits, ProtocolError, ProtocolErrorKind};
+pub(crate) use encode::put_command;
 pub use encode::{encode_command, encode_value, put_bulk, put_header};
 pub use server_error::{ClusterDownReason, Redirect, RedirectHost, ServerError, ServerErrorKind};
 pub use value::Value;

@@ -162,6 +162,24 @@ proptest! {
     }
 
     #[test]
+    fn a_commands_one_pass_encoding_is_byte_for_byte_encode_command(
+        // Up to 120 arguments and 300-byte ones: one-, two- and three-digit headers.
+        args in prop_oneof![
+            vec(vec(any::<u8>(), 0..300), 1..8),
+            vec(vec(any::<u8>(), 0..4), 1..120),
+        ],
+        before in vec(any::<u8>(), 0..16),
+    ) {
+        let cmd = crate::Cmd::from_args(&args);
+        let mut want = BytesMut::from(&before[..]);
+        encode_command(&mut want, &args);
+        // Appended after what the buffer already holds, as a pipeline's second command is.
+        let mut got = BytesMut::from(&before[..]);
+        cmd.write_resp(&mut got);
+        prop_assert_eq!(&got[..], &want[..]);
+    }
+
+    #[test]
     fn arbitrary_bytes_never_panic_and_chunking_does_not_change_the_outcome(
         bytes in prop_oneof![
             vec(any::<u8>(), 0..64),
