@@ -125,11 +125,7 @@ impl Client {
     /// As [`Client::query`].
     pub async fn exec(&self, cmd: Cmd) -> Result<Value> {
         let plan = Plan::new(&self.inner.router, [cmd], Instant::now());
-        self.inner
-            .run(plan)
-            .await
-            .pop()
-            .unwrap_or(Err(Error::Closed))
+        self.inner.run_one(plan).await
     }
 
     /// Runs one command and also says where it went: slot, node, redirects followed (what
@@ -151,19 +147,10 @@ impl Client {
     pub async fn run_pipeline(&self, p: &Pipeline) -> Vec<Result<Value>> {
         if p.is_transaction() {
             let plan = Plan::transaction(&self.inner.router, p.commands().to_vec(), Instant::now());
-            let r = self
-                .inner
-                .run(plan)
-                .await
-                .pop()
-                .unwrap_or(Err(Error::Closed));
+            let r = self.inner.run_one(plan).await;
             return Pipeline::explode_transaction(r, p.len());
         }
-        let plan = Plan::new(
-            &self.inner.router,
-            p.commands().iter().cloned(),
-            Instant::now(),
-        );
+        let plan = Plan::borrowed(&self.inner.router, p.commands(), Instant::now());
         self.inner.run(plan).await
     }
 
@@ -186,12 +173,7 @@ impl Client {
             return Ok(None);
         };
         let plan = Plan::on_node(&self.inner.router, node, cmd, Instant::now());
-        let reply = self
-            .inner
-            .run(plan)
-            .await
-            .pop()
-            .unwrap_or(Err(Error::Closed))?;
+        let reply = self.inner.run_one(plan).await?;
         scan.on_reply(reply).map(Some)
     }
 
@@ -304,7 +286,7 @@ impl Inner {
         }
     }
 
-    pub(crate) async fn run(&self, mut plan: Plan) -> Vec<Result<Value>> {
+    pub(crate) async fn run(&self, mut plan: Plan<'_>) -> Vec<Result<Value>> {
         if self.drive(&mut plan).await {
             plan.finish()
         } else {
@@ -312,8 +294,19 @@ impl Inner {
         }
     }
 
+    /// `run` for a plan of one item (a command or a transaction): its one result.
+    pub(crate) async fn run_one(&self, mut plan: Plan<'_>) -> Result<Value> {
+        if !self.drive(&mut plan).await {
+            plan.fail_open(Error::Closed);
+        }
+        plan.take_first()
+    }
+
     /// Like `run`, and also says where each command went.
-    async fn run_traced(&self, mut plan: Plan) -> (Vec<Result<Value>>, Vec<crate::router::Route>) {
+    async fn run_traced(
+        &self,
+        mut plan: Plan<'_>,
+    ) -> (Vec<Result<Value>>, Vec<crate::router::Route>) {
         let open = self.drive(&mut plan).await;
         let routes = plan.routes();
         if open {
@@ -325,7 +318,7 @@ impl Inner {
 
     /// Runs rounds until every request of the plan has its result; false if the client is
     /// closed (nothing is sent then).
-    async fn drive(&self, plan: &mut Plan) -> bool {
+    async fn drive(&self, plan: &mut Plan<'_>) -> bool {
         let router = &self.router;
         if self.closed.load(Acquire) {
             return false;

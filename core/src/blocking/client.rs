@@ -6,6 +6,7 @@ use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::Instant;
 
 use bytes::BytesMut;
+use smallvec::SmallVec;
 
 use crate::command::Cmd;
 use crate::discovery::{TopologyQuery, ViewCollector, VIEWS_TO_COMPARE};
@@ -45,7 +46,10 @@ struct Inner {
     router: Router,
     opts: ClientOptions,
     tls: Option<Arc<rustls::ClientConfig>>,
-    pools: Mutex<NodeMap<Vec<SyncConn>>>,
+    /// Idle connections per node, boxed so that handing one out or back moves a pointer
+    /// (a connection travels pool -> request -> pool on every command).
+    #[allow(clippy::vec_box)]
+    pools: Mutex<NodeMap<Vec<Box<SyncConn>>>>,
     /// Nodes whose connections were dropped after a failure: the next connect is a reconnect.
     dropped: Mutex<NodeSet>,
     wake: Arc<(Mutex<bool>, Condvar)>,
@@ -155,8 +159,8 @@ impl Client {
     ///
     /// As [`Client::query`].
     pub fn exec(&self, cmd: Cmd) -> Result<Value> {
-        let plan = Plan::new(&self.inner.router, [cmd], Instant::now());
-        self.live().run(plan).pop().unwrap_or(Err(Error::Closed))
+        let mut plan = Plan::new(&self.inner.router, [cmd], Instant::now());
+        self.live().run_one(&mut plan)
     }
 
     /// Runs one command and also says where it went: slot, node, redirects followed (what
@@ -176,15 +180,12 @@ impl Client {
     /// Runs a pipeline (see [`Pipeline`]): replies in the caller's order.
     pub fn run_pipeline(&self, p: &Pipeline) -> Vec<Result<Value>> {
         if p.is_transaction() {
-            let plan = Plan::transaction(&self.inner.router, p.commands().to_vec(), Instant::now());
-            let r = self.live().run(plan).pop().unwrap_or(Err(Error::Closed));
+            let mut plan =
+                Plan::transaction(&self.inner.router, p.commands().to_vec(), Instant::now());
+            let r = self.live().run_one(&mut plan);
             return Pipeline::explode_transaction(r, p.len());
         }
-        let plan = Plan::new(
-            &self.inner.router,
-            p.commands().iter().cloned(),
-            Instant::now(),
-        );
+        let plan = Plan::borrowed(&self.inner.router, p.commands(), Instant::now());
         self.live().run(plan)
     }
 
@@ -206,8 +207,8 @@ impl Client {
         let Some((node, cmd)) = scan.next_command() else {
             return Ok(None);
         };
-        let plan = Plan::on_node(&self.inner.router, node, cmd, Instant::now());
-        let reply = self.live().run(plan).pop().unwrap_or(Err(Error::Closed))?;
+        let mut plan = Plan::on_node(&self.inner.router, node, cmd, Instant::now());
+        let reply = self.live().run_one(&mut plan)?;
         scan.on_reply(reply).map(Some)
     }
 
@@ -267,17 +268,17 @@ impl Client {
         &self.inner.router
     }
 
-    pub(super) fn take_conn(&self, addr: &Arc<str>) -> Result<SyncConn> {
+    pub(super) fn take_conn(&self, addr: &Arc<str>) -> Result<Box<SyncConn>> {
         self.live().take_conn(addr)
     }
 
-    pub(super) fn give_back(&self, conn: SyncConn) {
+    pub(super) fn give_back(&self, conn: Box<SyncConn>) {
         self.inner.give_back(conn)
     }
 }
 
 impl Inner {
-    fn take_conn(&self, addr: &Arc<str>) -> Result<SyncConn> {
+    fn take_conn(&self, addr: &Arc<str>) -> Result<Box<SyncConn>> {
         loop {
             let idle = self
                 .pools
@@ -300,7 +301,12 @@ impl Inner {
         // under a live connection (failover), and a connection opened before the map was
         // known may serve replica reads later. READONLY has no effect on a primary.
         let replica = self.opts.read_policy != crate::options::ReadPolicy::Primary;
-        let conn = SyncConn::connect(addr.clone(), &self.opts, self.tls.as_ref(), replica)?;
+        let conn = Box::new(SyncConn::connect(
+            addr.clone(),
+            &self.opts,
+            self.tls.as_ref(),
+            replica,
+        )?);
         if self
             .dropped
             .lock()
@@ -312,7 +318,7 @@ impl Inner {
         Ok(conn)
     }
 
-    fn give_back(&self, mut conn: SyncConn) {
+    fn give_back(&self, mut conn: Box<SyncConn>) {
         conn.touch();
         if self.closed.load(Acquire) {
             return;
@@ -335,7 +341,7 @@ impl Inner {
             .insert(addr.into());
     }
 
-    fn run(&self, mut plan: Plan) -> Vec<Result<Value>> {
+    fn run(&self, mut plan: Plan<'_>) -> Vec<Result<Value>> {
         if self.drive(&mut plan) {
             plan.finish()
         } else {
@@ -343,8 +349,17 @@ impl Inner {
         }
     }
 
+    /// `run` for a plan of one item (a command or a transaction): its one result. By
+    /// reference: a single command's plan is held inline, and moving it costs a copy.
+    fn run_one(&self, plan: &mut Plan<'_>) -> Result<Value> {
+        if !self.drive(plan) {
+            plan.fail_open(Error::Closed);
+        }
+        plan.take_first()
+    }
+
     /// Like `run`, and also says where each command went.
-    fn run_traced(&self, mut plan: Plan) -> (Vec<Result<Value>>, Vec<crate::router::Route>) {
+    fn run_traced(&self, mut plan: Plan<'_>) -> (Vec<Result<Value>>, Vec<crate::router::Route>) {
         let open = self.drive(&mut plan);
         let routes = plan.routes();
         if open {
@@ -356,7 +371,7 @@ impl Inner {
 
     /// Runs rounds until every request of the plan has its result; false if the client is
     /// closed (nothing is sent then).
-    fn drive(&self, plan: &mut Plan) -> bool {
+    fn drive(&self, plan: &mut Plan<'_>) -> bool {
         if self.closed.load(Acquire) {
             return false;
         }
@@ -369,7 +384,7 @@ impl Inner {
                 self.drop_pool(&addr);
             }
             let now = Instant::now();
-            let batches = plan.ready(router, now);
+            let mut batches = plan.ready(router, now);
             if batches.is_empty() {
                 if plan.is_done() {
                     break;
@@ -383,11 +398,12 @@ impl Inner {
             }
             let deadline = plan.deadline().unwrap_or(now + self.opts.request_timeout);
             // Write every node's batch first, then read: nodes work in parallel.
-            let mut written = Vec::with_capacity(batches.len());
-            for b in batches {
+            // (Drained, not consumed: the inline vectors are not copied into iterators.)
+            let mut written = SmallVec::<[Written; 4]>::new();
+            for b in batches.drain(..) {
                 written.push(self.write_batch(plan, b));
             }
-            for w in written {
+            for w in written.drain(..) {
                 self.read_batch(plan, w, deadline);
             }
             if router.refresh_gate().is_wanted() {
@@ -399,28 +415,24 @@ impl Inner {
 
     /// Takes a connection and writes the batch's plain entries in one write. ASKING entries
     /// are sent later, one at a time, in `read_batch`.
-    fn write_batch(&self, plan: &mut Plan, b: Batch) -> Written {
-        let plain: Vec<usize> = b.entries.iter().filter(|e| !e.1).map(|e| e.0).collect();
-        let asking: Vec<usize> = b.entries.iter().filter(|e| e.1).map(|e| e.0).collect();
+    fn write_batch(&self, plan: &mut Plan<'_>, b: Batch) -> Written {
+        let (plain, asking): (Subs, Subs) = if b.entries.iter().any(|e| e.1) {
+            (
+                b.entries.iter().filter(|e| !e.1).map(|e| e.0).collect(),
+                b.entries.iter().filter(|e| e.1).map(|e| e.0).collect(),
+            )
+        } else {
+            (b.entries.iter().map(|e| e.0).collect(), Subs::new())
+        };
         let mut conn = match self.take_conn(&b.addr) {
             Ok(c) => c,
             Err(e) => {
                 self.drop_pool(&b.addr);
-                let all: Vec<usize> = b.entries.iter().map(|e| e.0).collect();
-                plan.on_failure(
-                    &self.router,
-                    &b.addr,
-                    &all,
-                    || Outcome::NotSent(e.clone()),
-                    Instant::now(),
-                );
-                return Written {
-                    addr: b.addr,
-                    conn: None,
-                    plain: Vec::new(),
-                    replies: 0,
-                    asking: Vec::new(),
-                };
+                let now = Instant::now();
+                let not_sent = || Outcome::NotSent(e.clone());
+                plan.on_failure(&self.router, &b.addr, &plain, not_sent, now);
+                plan.on_failure(&self.router, &b.addr, &asking, not_sent, now);
+                return Written::nothing(b.addr);
             }
         };
         let mut replies = 0;
@@ -431,6 +443,7 @@ impl Inner {
                 // The kernel refused the bytes: a lone command cannot have reached the node
                 // whole, so it is safe to resend. Of several, the first ones may have.
                 let lone = plain.len() == 1;
+                let now = Instant::now();
                 plan.on_failure(
                     &self.router,
                     &b.addr,
@@ -442,22 +455,16 @@ impl Inner {
                             Outcome::Lost(e.clone())
                         }
                     },
-                    Instant::now(),
+                    now,
                 );
                 plan.on_failure(
                     &self.router,
                     &b.addr,
                     &asking,
                     || Outcome::NotSent(e.clone()),
-                    Instant::now(),
+                    now,
                 );
-                return Written {
-                    addr: b.addr,
-                    conn: None,
-                    plain: Vec::new(),
-                    replies: 0,
-                    asking: Vec::new(),
-                };
+                return Written::nothing(b.addr);
             }
         }
         Written {
@@ -469,7 +476,7 @@ impl Inner {
         }
     }
 
-    fn read_batch(&self, plan: &mut Plan, w: Written, deadline: Instant) {
+    fn read_batch(&self, plan: &mut Plan<'_>, w: Written, deadline: Instant) {
         let Written {
             addr,
             conn,
@@ -501,7 +508,7 @@ impl Inner {
             let got = match conn.roundtrip(b"*1\r\n$6\r\nASKING\r\n", 1, deadline) {
                 Ok(mut v) if v.first().is_some_and(Value::is_error) => {
                     let n = plan.commands(sub).len();
-                    Ok(vec![v.remove(0); n])
+                    Ok(smallvec::smallvec![v.remove(0); n])
                 }
                 Ok(_) => {
                     let mut payload = BytesMut::new();
@@ -544,7 +551,7 @@ impl Inner {
         self.give_back(conn);
     }
 
-    fn fail(&self, plan: &mut Plan, addr: &str, subs: &[usize], f: &Failure) {
+    fn fail(&self, plan: &mut Plan<'_>, addr: &str, subs: &[usize], f: &Failure) {
         // The connection's stream position is unknown now: never reuse it.
         let now = Instant::now();
         match f {
@@ -620,12 +627,30 @@ impl Inner {
     }
 }
 
+/// Sub-request ids of one batch: inline for a lone command.
+type Subs = SmallVec<[usize; 4]>;
+
+/// A batch after its write: what to read back, and on which connection.
 struct Written {
     addr: Arc<str>,
-    conn: Option<SyncConn>,
-    plain: Vec<usize>,
+    /// `None` when the batch failed before or during its write (already reported).
+    conn: Option<Box<SyncConn>>,
+    plain: Subs,
     replies: usize,
-    asking: Vec<usize>,
+    asking: Subs,
+}
+
+impl Written {
+    /// A batch whose failure has been reported: nothing to read.
+    fn nothing(addr: Arc<str>) -> Written {
+        Written {
+            addr,
+            conn: None,
+            plain: Subs::new(),
+            replies: 0,
+            asking: Subs::new(),
+        }
+    }
 }
 
 fn spawn_refresher(inner: &Arc<Inner>) -> Result<()> {

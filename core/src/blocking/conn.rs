@@ -5,11 +5,15 @@ use std::net::{TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
+use smallvec::SmallVec;
 
 use crate::discovery;
 use crate::error::Error;
 use crate::options::ClientOptions;
 use crate::resp::{Decoder, Value};
+
+/// The replies to one write: inline for one or two (no allocation for a lone command).
+pub(crate) type Replies = SmallVec<[Value; 2]>;
 
 /// Why a request got no replies.
 #[derive(Debug, Clone)]
@@ -225,8 +229,8 @@ impl SyncConn {
     }
 
     /// Reads `n` replies (out-of-band pushes skipped) before `deadline`.
-    pub fn read(&mut self, n: usize, deadline: Instant) -> Result<Vec<Value>, Failure> {
-        let mut out = Vec::with_capacity(n);
+    pub fn read(&mut self, n: usize, deadline: Instant) -> Result<Replies, Failure> {
+        let mut out = Replies::with_capacity(n);
         while out.len() < n {
             match self.dec.decode(&mut self.rbuf) {
                 Ok(Some(Value::Push(_))) => continue,
@@ -292,7 +296,7 @@ impl SyncConn {
         payload: &[u8],
         n: usize,
         deadline: Instant,
-    ) -> Result<Vec<Value>, Failure> {
+    ) -> Result<Replies, Failure> {
         self.write(payload).map_err(Failure::Lost)?;
         self.read(n, deadline)
     }

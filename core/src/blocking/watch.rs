@@ -40,7 +40,7 @@ use super::conn::{Failure, SyncConn};
 /// ```
 pub struct Watch {
     client: Client,
-    conn: Option<SyncConn>,
+    conn: Option<Box<SyncConn>>,
     slot: Slot,
 }
 
@@ -106,7 +106,7 @@ impl Client {
 
 impl Watch {
     fn conn(&mut self) -> Result<&mut SyncConn> {
-        self.conn.as_mut().ok_or(Error::Closed)
+        self.conn.as_deref_mut().ok_or(Error::Closed)
     }
 
     /// Runs a command on the watched node (its keys must be in the watched slot).
@@ -148,7 +148,7 @@ impl Watch {
         let addr = conn.addr.clone();
         // EXEC ended the WATCH: the connection is clean again.
         self.client.give_back(conn);
-        transaction::exec_result(&addr, replies)
+        transaction::exec_result(&addr, replies.into_vec())
     }
 }
 

@@ -31,8 +31,8 @@ pub fn block_for(cmd: &Cmd) -> BlockFor {
         return BlockFor::No;
     };
     let last = || cmd.arg_at(cmd.arg_count().saturating_sub(1));
-    let upper = name.to_ascii_uppercase();
-    match upper.as_slice() {
+    let mut buf = [0u8; 32];
+    match super::upper(name, &mut buf) {
         b"BLPOP" | b"BRPOP" | b"BZPOPMIN" | b"BZPOPMAX" | b"BLMOVE" | b"BRPOPLPUSH" => {
             seconds(last())
         }

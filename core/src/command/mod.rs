@@ -133,8 +133,8 @@ impl Iterator for KeyIter {
 ///
 /// # Errors
 ///
-/// [`Error::CrossSlot`] naming every key and its slot when they differ.
-pub fn single_slot(cmd: &Cmd, spec: KeySpec, context: &str) -> Result<Option<Slot>, Error> {
+/// [`Error::CrossSlot`] naming the command, every key and its slot when they differ.
+pub fn single_slot(cmd: &Cmd, spec: KeySpec) -> Result<Option<Slot>, Error> {
     let mut slot = None;
     let mut mismatch = false;
     for i in key_indices(cmd, spec) {
@@ -147,7 +147,7 @@ pub fn single_slot(cmd: &Cmd, spec: KeySpec, context: &str) -> Result<Option<Slo
     }
     if mismatch {
         return Err(cross_slot(
-            context,
+            &String::from_utf8_lossy(cmd.name()),
             key_indices(cmd, spec).filter_map(|i| cmd.arg_at(i)),
         ));
     }

@@ -15,7 +15,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 pub use decide::{host_of, Action, Outcome, RequestState};
-pub use plan::{Batch, Plan, Route};
+pub use plan::{Batch, Batches, Entries, Plan, Route};
 pub use refresh::RefreshGate;
 
 use crate::options::{ClientOptions, ReadPolicy};

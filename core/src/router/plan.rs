@@ -6,8 +6,11 @@
 //! repeats until [`Plan::is_done`]. Redirects and retries are per sub-request, so one
 //! command's trouble never costs the others their replies.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Instant;
+
+use smallvec::SmallVec;
 
 use crate::command::{self, Aggregate, Cmd, Fanout};
 use crate::error::Error;
@@ -43,18 +46,18 @@ enum Hop {
     Done,
 }
 
-/// The commands of one sub-request: one (the common case, no extra allocation) or a
-/// transaction's `MULTI`, commands, `EXEC`.
+/// The commands of one sub-request: one (the common case, no extra allocation; borrowed
+/// from the caller's pipeline, or owned), or a transaction's `MULTI`, commands, `EXEC`.
 #[derive(Debug)]
-enum Cmds {
-    One(Cmd),
+enum Cmds<'c> {
+    One(Cow<'c, Cmd>),
     Many(Vec<Cmd>),
 }
 
-impl Cmds {
+impl Cmds<'_> {
     fn as_slice(&self) -> &[Cmd] {
         match self {
-            Cmds::One(c) => std::slice::from_ref(c),
+            Cmds::One(c) => std::slice::from_ref(&**c),
             Cmds::Many(v) => v,
         }
     }
@@ -68,10 +71,10 @@ impl Cmds {
 }
 
 #[derive(Debug)]
-struct Sub {
+struct Sub<'c> {
     /// A command the server may hold (BLPOP...): it gets a connection of its own.
     blocking: bool,
-    cmds: Cmds,
+    cmds: Cmds<'c>,
     positions: Vec<usize>,
     target: Target,
     readonly: bool,
@@ -89,8 +92,15 @@ pub struct Batch {
     /// Node `host:port`.
     pub addr: Arc<str>,
     /// `(sub-request id, asking)` in send order.
-    pub entries: Vec<(usize, bool)>,
+    pub entries: Entries,
 }
+
+/// A batch's `(sub-request id, asking)` entries: inline for a few, so that a lone command's
+/// round allocates nothing.
+pub type Entries = SmallVec<[(usize, bool); 4]>;
+
+/// A round's batches, one per node: inline for a cluster's usual handful of primaries.
+pub type Batches = SmallVec<[Batch; 4]>;
 
 /// Where one command went (see [`Plan::routes`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,45 +116,32 @@ pub struct Route {
 }
 
 /// A request in progress. See the module docs.
+///
+/// A single command (the common request) keeps its one item and sub-request inline: no
+/// allocation beyond the command itself. `'c` is the lifetime of commands borrowed from
+/// the caller ([`Plan::borrowed`]); `'static` for a plan that owns its commands.
 #[derive(Debug)]
-pub struct Plan {
-    items: Vec<Item>,
-    subs: Vec<Sub>,
+pub struct Plan<'c> {
+    items: SmallVec<[Item; 1]>,
+    subs: SmallVec<[Sub<'c>; 1]>,
     open: usize,
     reconnect: Vec<Arc<str>>,
 }
 
-impl Plan {
+impl Plan<'static> {
     /// A plan for one command or a non-transactional pipeline of commands.
-    pub fn new(router: &Router, cmds: impl IntoIterator<Item = Cmd>, now: Instant) -> Plan {
-        let cmds = cmds.into_iter();
-        // One item and (unless split or fanned out) one sub-request per command.
-        let n = cmds.size_hint().0;
-        let mut plan = Plan {
-            items: Vec::with_capacity(n),
-            subs: Vec::with_capacity(n),
-            open: 0,
-            reconnect: Vec::new(),
-        };
-        for c in cmds {
-            plan.add(router, c, now);
-        }
-        plan
+    pub fn new(router: &Router, cmds: impl IntoIterator<Item = Cmd>, now: Instant) -> Self {
+        Plan::of(router, cmds.into_iter().map(Cow::Owned), now)
     }
 
     /// A plan for one command to one given node (cluster-wide SCAN, node-targeted admin).
     /// Retried on that node only; never redirected elsewhere by slot.
-    pub fn on_node(router: &Router, addr: Arc<str>, cmd: Cmd, now: Instant) -> Plan {
-        let mut plan = Plan {
-            items: Vec::new(),
-            subs: Vec::new(),
-            open: 0,
-            reconnect: Vec::new(),
-        };
+    pub fn on_node(router: &Router, addr: Arc<str>, cmd: Cmd, now: Instant) -> Self {
+        let mut plan = Plan::with_capacity(1);
         let readonly = command::info_of(&cmd).readonly;
         plan.push_sub(
             router,
-            Cmds::One(cmd),
+            Cmds::One(Cow::Owned(cmd)),
             Vec::new(),
             Target::Node(addr),
             readonly,
@@ -161,13 +158,8 @@ impl Plan {
 
     /// A plan for `MULTI`, `cmds`, `EXEC` on one node, atomically. Every key of every
     /// command must hash to one slot: otherwise the plan fails before anything is sent.
-    pub fn transaction(router: &Router, cmds: Vec<Cmd>, now: Instant) -> Plan {
-        let mut plan = Plan {
-            items: Vec::new(),
-            subs: Vec::new(),
-            open: 0,
-            reconnect: Vec::new(),
-        };
+    pub fn transaction(router: &Router, cmds: Vec<Cmd>, now: Instant) -> Self {
+        let mut plan = Plan::with_capacity(1);
         if cmds
             .iter()
             .any(|c| c.arg_count() == 0 || c.name().is_empty())
@@ -213,6 +205,32 @@ impl Plan {
         });
         plan
     }
+}
+
+impl<'c> Plan<'c> {
+    /// Like [`Plan::new`] for commands the caller keeps (a pipeline it may run again):
+    /// they are borrowed, not copied.
+    pub fn borrowed(router: &Router, cmds: &'c [Cmd], now: Instant) -> Self {
+        Plan::of(router, cmds.iter().map(Cow::Borrowed), now)
+    }
+
+    fn with_capacity(n: usize) -> Self {
+        Plan {
+            items: SmallVec::with_capacity(n),
+            subs: SmallVec::with_capacity(n),
+            open: 0,
+            reconnect: Vec::new(),
+        }
+    }
+
+    fn of(router: &Router, cmds: impl Iterator<Item = Cow<'c, Cmd>>, now: Instant) -> Self {
+        // One item and (unless split or fanned out) one sub-request per command.
+        let mut plan = Plan::with_capacity(cmds.size_hint().0);
+        for c in cmds {
+            plan.add(router, c, now);
+        }
+        plan
+    }
 
     fn preset(&mut self, r: Result<Value, Error>) {
         self.items.push(Item {
@@ -226,7 +244,7 @@ impl Plan {
     fn push_sub(
         &mut self,
         router: &Router,
-        cmds: Cmds,
+        cmds: Cmds<'c>,
         positions: Vec<usize>,
         target: Target,
         readonly: bool,
@@ -236,9 +254,9 @@ impl Plan {
             Target::Slot { slot, .. } => Some(*slot),
             _ => None,
         };
-        let block = match &cmds {
-            Cmds::One(c) => command::block_for(c),
-            Cmds::Many(_) => command::BlockFor::No, // nothing blocks inside MULTI/EXEC
+        let block = match cmds.as_slice() {
+            [c] => command::block_for(c),
+            _ => command::BlockFor::No, // nothing blocks inside MULTI/EXEC
         };
         let state = if block.blocks() {
             router.new_blocking_request(slot, now, block)
@@ -259,7 +277,7 @@ impl Plan {
         self.open += 1;
     }
 
-    fn add(&mut self, router: &Router, cmd: Cmd, now: Instant) {
+    fn add(&mut self, router: &Router, cmd: Cow<'c, Cmd>, now: Instant) {
         if cmd.arg_count() == 0 || cmd.name().is_empty() {
             self.preset(Err(Error::Config(
                 "empty command: give at least a name".into(),
@@ -299,7 +317,7 @@ impl Plan {
                         };
                         self.push_sub(
                             router,
-                            Cmds::One(p.cmd),
+                            Cmds::One(Cow::Owned(p.cmd)),
                             p.positions,
                             target,
                             info.readonly,
@@ -327,6 +345,7 @@ impl Plan {
                     Combine::Single
                 } else {
                     for n in nodes {
+                        // `Cow::clone`: a borrowed command stays borrowed.
                         self.push_sub(
                             router,
                             Cmds::One(cmd.clone()),
@@ -339,29 +358,27 @@ impl Plan {
                     Combine::Fanout(agg)
                 }
             }
-            Fanout::Single => {
-                match command::single_slot(&cmd, info.keys, &String::from_utf8_lossy(cmd.name())) {
-                    Err(e) => {
-                        self.preset(Err(e));
-                        return;
-                    }
-                    Ok(slot) => {
-                        let target = slot.map_or(Target::Any, |slot| Target::Slot {
-                            slot,
-                            readonly: info.readonly,
-                        });
-                        self.push_sub(
-                            router,
-                            Cmds::One(cmd),
-                            Vec::new(),
-                            target,
-                            info.readonly,
-                            now,
-                        );
-                        Combine::Single
-                    }
+            Fanout::Single => match command::single_slot(&cmd, info.keys) {
+                Err(e) => {
+                    self.preset(Err(e));
+                    return;
                 }
-            }
+                Ok(slot) => {
+                    let target = slot.map_or(Target::Any, |slot| Target::Slot {
+                        slot,
+                        readonly: info.readonly,
+                    });
+                    self.push_sub(
+                        router,
+                        Cmds::One(cmd),
+                        Vec::new(),
+                        target,
+                        info.readonly,
+                        now,
+                    );
+                    Combine::Single
+                }
+            },
         };
         self.items.push(Item {
             combine,
@@ -404,7 +421,7 @@ impl Plan {
         router: &Router,
         addr: &str,
         subs: &[usize],
-        replies: Vec<Value>,
+        replies: impl IntoIterator<Item = Value>,
         now: Instant,
     ) {
         let mut it = replies.into_iter();
@@ -470,8 +487,8 @@ impl Plan {
 
     /// The batches to send now, one per node. Sub-requests with no route get their retry
     /// scheduled here (and a refresh requested).
-    pub fn ready(&mut self, router: &Router, now: Instant) -> Vec<Batch> {
-        let mut batches: Vec<Batch> = Vec::new();
+    pub fn ready(&mut self, router: &Router, now: Instant) -> Batches {
+        let mut batches = Batches::new();
         let topology = router.topology();
         for i in 0..self.subs.len() {
             let sub = &mut self.subs[i];
@@ -495,7 +512,7 @@ impl Plan {
                 Some(b) => b.entries.push((i, asking)),
                 None => batches.push(Batch {
                     addr,
-                    entries: vec![(i, asking)],
+                    entries: smallvec::smallvec![(i, asking)],
                 }),
             }
         }
@@ -612,33 +629,46 @@ impl Plan {
 
     /// The per-item results, in the caller's order.
     pub fn finish(mut self) -> Vec<Result<Value, Error>> {
-        let mut out = Vec::with_capacity(self.items.len());
-        for item in &mut self.items {
-            if let Some(r) = item.preset.take() {
-                out.push(r);
-                continue;
-            }
-            let subs = &mut self.subs[item.first..item.first + item.count];
-            if let (Combine::Single, [s]) = (item.combine, &mut *subs) {
-                // The common case, one command to one slot: nothing to combine.
-                out.push(s.result.take().unwrap_or(Err(Error::Closed)));
-                continue;
-            }
-            let parts: Vec<_> = subs
-                .iter_mut()
-                .map(|s| {
-                    let node = match &s.target {
-                        Target::Node(n) => n.clone(),
-                        _ => Arc::from(""),
-                    };
-                    let r = s.result.take().unwrap_or(Err(Error::Closed));
-                    (node, std::mem::take(&mut s.positions), r)
-                })
-                .collect();
-            out.push(combine(item.combine, parts));
-        }
-        out
+        let subs = &mut self.subs;
+        self.items
+            .iter_mut()
+            .map(|item| item_result(item, subs))
+            .collect()
     }
+
+    /// Takes out the result of the first (for a single command: the only) item, without
+    /// building the list [`Plan::finish`] returns; [`Error::Closed`] for a plan with no
+    /// items, or if taken before.
+    pub fn take_first(&mut self) -> Result<Value, Error> {
+        match self.items.first_mut() {
+            Some(item) => item_result(item, &mut self.subs),
+            None => Err(Error::Closed),
+        }
+    }
+}
+
+/// An item's result from its sub-requests' results (taken out of them).
+fn item_result(item: &mut Item, subs: &mut [Sub]) -> Result<Value, Error> {
+    if let Some(r) = item.preset.take() {
+        return r;
+    }
+    let subs = &mut subs[item.first..item.first + item.count];
+    if let (Combine::Single, [s]) = (item.combine, &mut *subs) {
+        // The common case, one command to one slot: nothing to combine.
+        return s.result.take().unwrap_or(Err(Error::Closed));
+    }
+    let parts: Vec<_> = subs
+        .iter_mut()
+        .map(|s| {
+            let node = match &s.target {
+                Target::Node(n) => n.clone(),
+                _ => Arc::from(""),
+            };
+            let r = s.result.take().unwrap_or(Err(Error::Closed));
+            (node, std::mem::take(&mut s.positions), r)
+        })
+        .collect();
+    combine(item.combine, parts)
 }
 
 /// Finds the routing error among a transaction's replies, or the EXEC reply.

@@ -89,7 +89,7 @@ fn a_single_get_is_one_batch_to_the_slot_owner() {
     let batches = plan.ready(&r, now);
     assert_eq!(batches.len(), 1);
     assert_eq!(&*batches[0].addr, P2);
-    assert_eq!(batches[0].entries, [(0, false)]);
+    assert_eq!(batches[0].entries[..], [(0, false)]);
     assert_eq!(argv(&plan.commands(0)[0]), ["GET", K2]);
     // In flight: not offered again.
     assert!(plan.ready(&r, now).is_empty());
@@ -456,6 +456,42 @@ fn a_lost_fanout_read_is_retried_at_the_same_node() {
 }
 
 #[test]
+fn a_borrowed_pipeline_sends_the_callers_own_commands_and_answers_like_an_owned_one() {
+    let r = router();
+    let now = Instant::now();
+    let cmds = [
+        cmd("GET").arg(K1),
+        cmd("MGET").arg(K0).arg(K1).arg(K2),
+        cmd("FLUSHALL"),
+        cmd("INCR").arg(K2),
+    ];
+    let mut owned = Plan::new(&r, cmds.clone(), now);
+    let mut borrowed = Plan::borrowed(&r, &cmds, now);
+    // A plain command is the caller's own value, not a copy; so is each fan-out piece.
+    let plain = plan_sub_of(&borrowed, |c| c[0] == "GET");
+    assert!(std::ptr::eq(&borrowed.commands(plain)[0], &cmds[0]));
+    let flush = plan_sub_of(&borrowed, |c| c[0] == "FLUSHALL");
+    assert!(std::ptr::eq(&borrowed.commands(flush)[0], &cmds[2]));
+    let sent_owned = round(&mut owned, &r, now, fake);
+    let sent_borrowed = round(&mut borrowed, &r, now, fake);
+    assert_eq!(sent_borrowed, sent_owned);
+    assert!(owned.is_done() && borrowed.is_done());
+    let results = |p: Plan| -> Vec<Value> { p.finish().into_iter().map(ok_value).collect() };
+    let want = results(owned);
+    assert_eq!(want.len(), 4);
+    assert_eq!(results(borrowed), want);
+    // The caller still has every command, untouched.
+    assert_eq!(argv(&cmds[1]), ["MGET", K0, K1, K2]);
+}
+
+/// The first sub-request whose (first) command's argv satisfies `f`.
+fn plan_sub_of(plan: &Plan, f: impl Fn(&[String]) -> bool) -> usize {
+    (0..)
+        .find(|&s| f(&argv(&plan.commands(s)[0])))
+        .expect("no such sub-request")
+}
+
+#[test]
 fn a_pipeline_groups_per_node_and_answers_in_the_callers_order() {
     let r = router();
     let now = Instant::now();
@@ -473,7 +509,7 @@ fn a_pipeline_groups_per_node_and_answers_in_the_callers_order() {
         batches
             .iter()
             .find(|b| &*b.addr == n)
-            .map(|b| b.entries.clone())
+            .map(|b| b.entries.to_vec())
             .unwrap()
     };
     assert_eq!(by_node(P0), [(0, false), (3, false)]);
@@ -482,7 +518,7 @@ fn a_pipeline_groups_per_node_and_answers_in_the_callers_order() {
     // Replies come back node by node, in any node order.
     for b in batches.iter().rev() {
         let subs: Vec<usize> = b.entries.iter().map(|e| e.0).collect();
-        let replies = subs
+        let replies: Vec<Value> = subs
             .iter()
             .map(|&s| fake(&b.addr, &argv(&plan.commands(s)[0])))
             .collect();
@@ -799,7 +835,7 @@ fn a_same_slot_transaction_is_one_batch_of_multi_commands_exec() {
     assert_eq!(batches.len(), 1);
     let owner = r.topology().primary_of(key_slot(b"u")).unwrap().clone();
     assert_eq!(batches[0].addr, owner);
-    assert_eq!(batches[0].entries, [(0, false)]);
+    assert_eq!(batches[0].entries[..], [(0, false)]);
     let cmds: Vec<Vec<String>> = plan.commands(0).iter().map(argv).collect();
     assert_eq!(
         cmds,
