@@ -324,7 +324,12 @@ impl Inner {
             return;
         }
         let mut pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
-        let idle = pools.entry(conn.addr.clone()).or_default();
+        // Looked up by `&str` first: the node's pool almost always exists, and `entry` would
+        // clone (and drop) the address `Arc` on every return.
+        let idle = match pools.get_mut(&*conn.addr) {
+            Some(idle) => idle,
+            None => pools.entry(conn.addr.clone()).or_default(),
+        };
         if idle.len() < MAX_IDLE_PER_NODE {
             idle.push(conn);
         }

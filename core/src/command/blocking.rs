@@ -27,12 +27,14 @@ impl BlockFor {
 /// How long `cmd` may block. A malformed timeout counts as "forever": the server rejects
 /// it at once anyway, and erring long never cuts a valid wait short.
 pub fn block_for(cmd: &Cmd) -> BlockFor {
-    let Some(name) = cmd.arg_at(0) else {
-        return BlockFor::No;
-    };
-    let last = || cmd.arg_at(cmd.arg_count().saturating_sub(1));
     let mut buf = [0u8; 32];
-    match super::upper(name, &mut buf) {
+    block_for_named(super::upper(cmd.name(), &mut buf), cmd)
+}
+
+/// [`block_for`] with the command's name already upper-cased.
+pub(super) fn block_for_named(name: &[u8], cmd: &Cmd) -> BlockFor {
+    let last = || cmd.arg_at(cmd.arg_count().saturating_sub(1));
+    match name {
         b"BLPOP" | b"BRPOP" | b"BZPOPMIN" | b"BZPOPMAX" | b"BLMOVE" | b"BRPOPLPUSH" => {
             seconds(last())
         }

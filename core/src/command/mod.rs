@@ -20,13 +20,64 @@ fn upper<'b>(name: &[u8], buf: &'b mut [u8; 32]) -> &'b [u8] {
     &buf[..n]
 }
 
+/// A command's name and subcommand (its first argument), upper-cased on the stack.
+struct Names {
+    name: [u8; 32],
+    name_len: usize,
+    sub: [u8; 32],
+    sub_len: Option<usize>,
+}
+
+impl Names {
+    fn of(cmd: &Cmd) -> Names {
+        let mut n = Names {
+            name: [0; 32],
+            name_len: 0,
+            sub: [0; 32],
+            sub_len: None,
+        };
+        n.name_len = upper(cmd.name(), &mut n.name).len();
+        if let Some(s) = cmd.arg_at(1) {
+            n.sub_len = Some(upper(s, &mut n.sub).len());
+        }
+        n
+    }
+
+    fn name(&self) -> &[u8] {
+        &self.name[..self.name_len]
+    }
+
+    fn sub(&self) -> Option<&[u8]> {
+        self.sub_len.map(|l| &self.sub[..l])
+    }
+}
+
 /// What slotwise knows about `cmd` (case-insensitive name, subcommand aware).
 pub fn info_of(cmd: &Cmd) -> CommandInfo {
-    let mut a = [0u8; 32];
-    let mut b = [0u8; 32];
-    let name = upper(cmd.name(), &mut a);
-    let sub = cmd.arg_at(1).map(|s| upper(s, &mut b) as &[u8]);
-    lookup(name, sub)
+    let n = Names::of(cmd);
+    lookup(n.name(), n.sub())
+}
+
+/// Everything routing needs to know of a command, from one look at its name.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Classified {
+    /// Keys, fan-out, read-only ([`info_of`]).
+    pub info: CommandInfo,
+    /// How long it may block on the server ([`block_for`]).
+    pub block: BlockFor,
+}
+
+/// [`info_of`] and [`block_for`] of `cmd`, or the [`connection_state_error`] that refuses
+/// it, with the name upper-cased once.
+pub(crate) fn classify(cmd: &Cmd) -> Result<Classified, Error> {
+    let n = Names::of(cmd);
+    if let Some(e) = state_error(n.name(), n.sub()) {
+        return Err(e);
+    }
+    Ok(Classified {
+        info: lookup(n.name(), n.sub()),
+        block: blocking::block_for_named(n.name(), cmd),
+    })
 }
 
 /// Why `cmd` cannot run as an ordinary command on the client's shared connections, if it
@@ -34,10 +85,12 @@ pub fn info_of(cmd: &Cmd) -> CommandInfo {
 /// READONLY...), or its replies are not one per command (SUBSCRIBE, MONITOR, CLIENT REPLY),
 /// which would hand later callers each other's replies. The error says what to use instead.
 pub fn connection_state_error(cmd: &Cmd) -> Option<Error> {
-    let mut a = [0u8; 32];
-    let mut b = [0u8; 32];
-    let name = upper(cmd.name(), &mut a);
-    let sub = cmd.arg_at(1).map(|s| upper(s, &mut b) as &[u8]);
+    let n = Names::of(cmd);
+    state_error(n.name(), n.sub())
+}
+
+/// [`connection_state_error`] by upper-case name and subcommand.
+fn state_error(name: &[u8], sub: Option<&[u8]>) -> Option<Error> {
     let fix = match (name, sub) {
         (b"MULTI" | b"EXEC" | b"DISCARD", _) => {
             "use a transactional pipeline (Pipeline::transaction), which sends MULTI/EXEC itself"

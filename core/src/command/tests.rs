@@ -144,3 +144,39 @@ fn numeric_arguments_format_like_redis_expects() {
     let args: Vec<&[u8]> = c.args().skip(1).collect();
     assert_eq!(args, [&b"-5"[..], b"1.5", b"+inf", b"7"]);
 }
+
+#[test]
+fn classify_answers_what_info_of_block_for_and_connection_state_error_answer() {
+    let cases = [
+        cmd("GET").arg("k"),
+        cmd("set").arg("k").arg("v").arg("EX").arg(10),
+        cmd("MGET").arg("a").arg("b"),
+        cmd("blpop").arg("q").arg("1.5"),
+        cmd("XREAD")
+            .arg("BLOCK")
+            .arg(100)
+            .arg("STREAMS")
+            .arg("s")
+            .arg("$"),
+        cmd("WAIT").arg(1).arg(0),
+        cmd("FLUSHALL"),
+        cmd("memory").arg("usage").arg("k"),
+        cmd("SCRIPT").arg("load").arg("return 1"),
+        cmd("multi"),
+        cmd("Client").arg("Reply").arg("OFF"),
+        cmd("SELECT").arg(1),
+        cmd("NOSUCHCOMMAND").arg("k"),
+    ];
+    for c in &cases {
+        match (classify(c), connection_state_error(c)) {
+            (Ok(got), None) => {
+                assert_eq!(got.info, info_of(c), "{c:?}");
+                assert_eq!(got.block, block_for(c), "{c:?}");
+            }
+            (Err(got), Some(want)) => assert_eq!(got.to_string(), want.to_string()),
+            (got, want) => panic!("{c:?}: classify {got:?}, connection_state_error {want:?}"),
+        }
+    }
+    assert!(classify(&cases[9]).is_err(), "MULTI is refused");
+    assert!(classify(&cases[3]).unwrap().block.blocks(), "BLPOP blocks");
+}

@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use smallvec::SmallVec;
 
-use crate::command::{self, Aggregate, Cmd, Fanout};
+use crate::command::{self, Aggregate, BlockFor, Cmd, Fanout};
 use crate::error::Error;
 use crate::resp::{ServerError, ServerErrorKind, Value};
 
@@ -68,6 +68,15 @@ impl Cmds<'_> {
             Cmds::Many(v) => v.len(),
         }
     }
+}
+
+/// How a sub-request's command behaves: whether it only reads (a replica may serve it) and
+/// how long it may block on the server (never, for a transaction: nothing blocks inside
+/// MULTI/EXEC).
+#[derive(Debug, Clone, Copy)]
+struct Behaviour {
+    readonly: bool,
+    block: BlockFor,
 }
 
 #[derive(Debug)]
@@ -138,13 +147,16 @@ impl Plan<'static> {
     /// Retried on that node only; never redirected elsewhere by slot.
     pub fn on_node(router: &Router, addr: Arc<str>, cmd: Cmd, now: Instant) -> Self {
         let mut plan = Plan::with_capacity(1);
-        let readonly = command::info_of(&cmd).readonly;
+        let how = Behaviour {
+            readonly: command::info_of(&cmd).readonly,
+            block: command::block_for(&cmd),
+        };
         plan.push_sub(
             router,
             Cmds::One(Cow::Owned(cmd)),
             Vec::new(),
             Target::Node(addr),
-            readonly,
+            how,
             now,
         );
         plan.items.push(Item {
@@ -196,7 +208,11 @@ impl Plan<'static> {
             readonly: false,
         });
         let first = plan.subs.len();
-        plan.push_sub(router, Cmds::Many(all), Vec::new(), target, false, now);
+        let how = Behaviour {
+            readonly: false,
+            block: BlockFor::No,
+        };
+        plan.push_sub(router, Cmds::Many(all), Vec::new(), target, how, now);
         plan.items.push(Item {
             combine: Combine::Transaction,
             first,
@@ -247,16 +263,13 @@ impl<'c> Plan<'c> {
         cmds: Cmds<'c>,
         positions: Vec<usize>,
         target: Target,
-        readonly: bool,
+        how: Behaviour,
         now: Instant,
     ) {
+        let Behaviour { readonly, block } = how;
         let slot = match &target {
             Target::Slot { slot, .. } => Some(*slot),
             _ => None,
-        };
-        let block = match cmds.as_slice() {
-            [c] => command::block_for(c),
-            _ => command::BlockFor::No, // nothing blocks inside MULTI/EXEC
         };
         let state = if block.blocks() {
             router.new_blocking_request(slot, now, block)
@@ -284,11 +297,19 @@ impl<'c> Plan<'c> {
             )));
             return;
         }
-        if let Some(e) = command::connection_state_error(&cmd) {
-            self.preset(Err(e));
-            return;
-        }
-        let info = command::info_of(&cmd);
+        let (info, how) = match command::classify(&cmd) {
+            Ok(c) => {
+                let how = Behaviour {
+                    readonly: c.info.readonly,
+                    block: c.block,
+                };
+                (c.info, how)
+            }
+            Err(e) => {
+                self.preset(Err(e));
+                return;
+            }
+        };
         let first = self.subs.len();
         let combine = match info.fanout {
             Fanout::SplitBySlot(agg) => {
@@ -299,14 +320,7 @@ impl<'c> Plan<'c> {
                         slot,
                         readonly: info.readonly,
                     });
-                    self.push_sub(
-                        router,
-                        Cmds::One(cmd),
-                        Vec::new(),
-                        target,
-                        info.readonly,
-                        now,
-                    );
+                    self.push_sub(router, Cmds::One(cmd), Vec::new(), target, how, now);
                     Combine::Single
                 } else {
                     let nkeys = parts.iter().map(|p| p.positions.len()).sum();
@@ -320,7 +334,7 @@ impl<'c> Plan<'c> {
                             Cmds::One(Cow::Owned(p.cmd)),
                             p.positions,
                             target,
-                            info.readonly,
+                            how,
                             now,
                         );
                     }
@@ -334,14 +348,7 @@ impl<'c> Plan<'c> {
                     _ => topo.live_nodes().cloned().collect(),
                 };
                 if nodes.is_empty() {
-                    self.push_sub(
-                        router,
-                        Cmds::One(cmd),
-                        Vec::new(),
-                        Target::Any,
-                        info.readonly,
-                        now,
-                    );
+                    self.push_sub(router, Cmds::One(cmd), Vec::new(), Target::Any, how, now);
                     Combine::Single
                 } else {
                     for n in nodes {
@@ -351,7 +358,7 @@ impl<'c> Plan<'c> {
                             Cmds::One(cmd.clone()),
                             Vec::new(),
                             Target::Node(n),
-                            info.readonly,
+                            how,
                             now,
                         );
                     }
@@ -368,14 +375,7 @@ impl<'c> Plan<'c> {
                         slot,
                         readonly: info.readonly,
                     });
-                    self.push_sub(
-                        router,
-                        Cmds::One(cmd),
-                        Vec::new(),
-                        target,
-                        info.readonly,
-                        now,
-                    );
+                    self.push_sub(router, Cmds::One(cmd), Vec::new(), target, how, now);
                     Combine::Single
                 }
             },
