@@ -403,7 +403,6 @@ impl Inner {
             }
             let deadline = plan.deadline().unwrap_or(now + self.opts.request_timeout);
             // Write every node's batch first, then read: nodes work in parallel.
-            // (Drained, not consumed: the inline vectors are not copied into iterators.)
             let mut written = SmallVec::<[Written; 4]>::new();
             for b in batches.drain(..) {
                 written.push(self.write_batch(plan, b));
@@ -421,14 +420,10 @@ impl Inner {
     /// Takes a connection and writes the batch's plain entries in one write. ASKING entries
     /// are sent later, one at a time, in `read_batch`.
     fn write_batch(&self, plan: &mut Plan<'_>, b: Batch) -> Written {
-        let (plain, asking): (Subs, Subs) = if b.entries.iter().any(|e| e.1) {
-            (
-                b.entries.iter().filter(|e| !e.1).map(|e| e.0).collect(),
-                b.entries.iter().filter(|e| e.1).map(|e| e.0).collect(),
-            )
-        } else {
-            (b.entries.iter().map(|e| e.0).collect(), Subs::new())
-        };
+        let (mut plain, mut asking) = (Subs::new(), Subs::new());
+        for &(sub, ask) in &b.entries {
+            if ask { &mut asking } else { &mut plain }.push(sub);
+        }
         let mut conn = match self.take_conn(&b.addr) {
             Ok(c) => c,
             Err(e) => {

@@ -50,6 +50,13 @@ impl Names {
     fn sub(&self) -> Option<&[u8]> {
         self.sub_len.map(|l| &self.sub[..l])
     }
+
+    fn classified(&self, cmd: &Cmd) -> Classified {
+        Classified {
+            info: lookup(self.name(), self.sub()),
+            block: blocking::block_for_named(self.name(), cmd),
+        }
+    }
 }
 
 /// What slotwise knows about `cmd` (case-insensitive name, subcommand aware).
@@ -71,13 +78,16 @@ pub(crate) struct Classified {
 /// it, with the name upper-cased once.
 pub(crate) fn classify(cmd: &Cmd) -> Result<Classified, Error> {
     let n = Names::of(cmd);
-    if let Some(e) = state_error(n.name(), n.sub()) {
-        return Err(e);
+    match state_error(n.name(), n.sub()) {
+        Some(e) => Err(e),
+        None => Ok(n.classified(cmd)),
     }
-    Ok(Classified {
-        info: lookup(n.name(), n.sub()),
-        block: blocking::block_for_named(n.name(), cmd),
-    })
+}
+
+/// [`classify`] without the refusal, for commands the client itself sends to one node
+/// (the cluster-wide scan's SCAN pages).
+pub(crate) fn classify_any(cmd: &Cmd) -> Classified {
+    Names::of(cmd).classified(cmd)
 }
 
 /// Why `cmd` cannot run as an ordinary command on the client's shared connections, if it

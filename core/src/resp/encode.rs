@@ -52,10 +52,10 @@ const MAX_HEADER: usize = 23;
 /// over room reserved once: no per-piece capacity checks or tiny copies, which cost more
 /// than the bytes themselves for typical commands. `payload` is the total length of `args`.
 ///
-/// # Panics
-///
-/// If `args` holds more than `payload` bytes or more than `n` arguments (a caller bug: the
-/// only caller, [`crate::Cmd::write_resp`], passes its own exact counts).
+/// `n` and `payload` must be exact (the only caller, [`crate::Cmd::write_resp`], passes
+/// its own counts): with more bytes or arguments than declared this panics (every write is
+/// bounds-checked) or, within the headers' slack, writes a frame whose header is wrong.
+/// Debug builds check the counts.
 pub(crate) fn put_command<'a>(
     out: &mut BytesMut,
     n: usize,
@@ -66,7 +66,10 @@ pub(crate) fn put_command<'a>(
     out.reserve(room);
     let spare = &mut out.spare_capacity_mut()[..room];
     let mut at = put_head(spare, 0, b'*', n);
+    let (mut count, mut bytes) = (0, 0);
     for a in args {
+        count += 1;
+        bytes += a.len();
         at = put_head(spare, at, b'$', a.len());
         let dst = &mut spare[at..at + a.len()];
         // SAFETY: `dst` is exactly `a.len()` bytes of writable spare capacity (the slice
@@ -77,6 +80,11 @@ pub(crate) fn put_command<'a>(
         spare[at + 1].write(b'\n');
         at += 2;
     }
+    debug_assert_eq!(
+        (count, bytes),
+        (n, payload),
+        "put_command's counts are wrong"
+    );
     // SAFETY: the first `at` bytes of the spare capacity were all written above.
     unsafe { out.set_len(out.len() + at) };
 }

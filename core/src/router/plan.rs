@@ -147,9 +147,10 @@ impl Plan<'static> {
     /// Retried on that node only; never redirected elsewhere by slot.
     pub fn on_node(router: &Router, addr: Arc<str>, cmd: Cmd, now: Instant) -> Self {
         let mut plan = Plan::with_capacity(1);
+        let c = command::classify_any(&cmd);
         let how = Behaviour {
-            readonly: command::info_of(&cmd).readonly,
-            block: command::block_for(&cmd),
+            readonly: c.info.readonly,
+            block: c.block,
         };
         plan.push_sub(
             router,
@@ -182,14 +183,17 @@ impl Plan<'static> {
             )));
             return plan;
         }
-        if let Some(e) = cmds.iter().find_map(command::connection_state_error) {
-            plan.preset(Err(e));
-            return plan;
-        }
         let mut keys: Vec<&[u8]> = Vec::new();
         for c in &cmds {
-            let info = command::info_of(c);
-            keys.extend(command::key_indices(c, info.keys).filter_map(|i| c.arg_at(i)));
+            match command::classify(c) {
+                Ok(k) => {
+                    keys.extend(command::key_indices(c, k.info.keys).filter_map(|i| c.arg_at(i)))
+                }
+                Err(e) => {
+                    plan.preset(Err(e));
+                    return plan;
+                }
+            }
         }
         let slots: std::collections::BTreeSet<_> =
             keys.iter().map(|k| crate::slot::key_slot(k)).collect();
