@@ -225,6 +225,56 @@ fn async_client_follows_the_same_decisions() {
     });
 }
 
+/// `close()` fails what is in flight at once: a GET a silent node never answers and a
+/// `BLPOP q 0` (on a connection of its own) end with `Closed`, not with the request
+/// timeout (a minute here) or never.
+#[test]
+fn async_close_fails_requests_in_flight_with_closed() {
+    let port = Arc::new(AtomicU16::new(0));
+    let p = port.clone();
+    let node = FakeNode::start(move |argv| {
+        if is(argv, "CLUSTER") {
+            shards_reply(p.load(SeqCst))
+        } else if is(argv, "GET") || is(argv, "BLPOP") {
+            Reply::Silence
+        } else {
+            Reply::ok()
+        }
+    })
+    .unwrap();
+    port.store(node.port(), SeqCst);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let opts = opts(node.addr()).request_timeout(Duration::from_secs(60));
+        let c = slotwise::aio::Client::connect(opts).await.unwrap();
+        let (c1, c2) = (c.clone(), c.clone());
+        let get = tokio::spawn(async move { c1.exec(slotwise::cmd("GET").arg("k")).await });
+        let pop =
+            tokio::spawn(async move { c2.exec(slotwise::cmd("BLPOP").arg("q").arg(0)).await });
+        // Both commands reached the node (and got no answer).
+        let arrived = |name: &str| node.commands().iter().any(|a| a[0] == name.as_bytes());
+        while !(arrived("GET") && arrived("BLPOP")) {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        c.close();
+        for (what, task) in [("GET", get), ("BLPOP", pop)] {
+            let r = tokio::time::timeout(Duration::from_secs(30), task)
+                .await
+                .unwrap_or_else(|_| panic!("close() left the {what} hanging"))
+                .unwrap();
+            assert!(matches!(r, Err(Error::Closed)), "{what}: {r:?}");
+        }
+        // And later calls fail the same way.
+        assert!(matches!(
+            c.get::<Option<String>>("k").await,
+            Err(Error::Closed)
+        ));
+    });
+}
+
 /// Two commands ASK-redirected to one node in the same round, and the first ASKING goes
 /// unanswered (the connection drops): neither command was written, so both are retried on
 /// a new connection and succeed. (The blocking driver used to lose the second one and spin.)

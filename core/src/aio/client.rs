@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
-use tokio::sync::{oneshot, Notify};
+use tokio::sync::{oneshot, watch, Notify};
 
 use crate::command::Cmd;
 use crate::discovery::{TopologyQuery, ViewCollector, VIEWS_TO_COMPARE};
@@ -51,6 +51,10 @@ pub(crate) struct Inner {
     dropped: Mutex<NodeSet>,
     wake_refresher: Arc<Notify>,
     closed: AtomicBool,
+    /// Set by [`Client::close`]: every request waiting for a reply or a retry stops at once
+    /// with [`Error::Closed`] (its connection would otherwise keep it until the request
+    /// timeout, or forever for a blocking command).
+    closing: watch::Sender<bool>,
 }
 
 impl Drop for Inner {
@@ -97,6 +101,7 @@ impl Client {
             dropped: Mutex::new(NodeSet::default()),
             wake_refresher: Arc::new(Notify::new()),
             closed: AtomicBool::new(false),
+            closing: watch::channel(false).0,
         });
         let seeds = inner.opts.seeds.clone();
         let views = inner.fetch_views(&seeds).await?;
@@ -199,9 +204,11 @@ impl Client {
         Ok(())
     }
 
-    /// Closes every connection; later calls fail with [`Error::Closed`].
+    /// Closes every connection. Requests in flight (blocking commands included) and later
+    /// calls fail with [`Error::Closed`].
     pub fn close(&self) {
         self.inner.closed.store(true, Release);
+        self.inner.closing.send_replace(true);
         self.inner
             .conns
             .lock()
@@ -323,6 +330,11 @@ impl Inner {
         if self.closed.load(Acquire) {
             return false;
         }
+        // Registered once per request and raced against every wait below: when the client
+        // closes, the request returns at once and what is still open fails with Closed.
+        let mut closing = self.closing.subscribe();
+        let closed = closing.wait_for(|c| *c);
+        tokio::pin!(closed);
         loop {
             if self.closed.load(Acquire) {
                 return false; // closed meanwhile: what is still open fails with Closed
@@ -337,7 +349,10 @@ impl Inner {
                     break;
                 }
                 if let Some(t) = plan.next_wake() {
-                    tokio::time::sleep_until(t.into()).await;
+                    tokio::select! {
+                        _ = &mut closed => return false,
+                        _ = tokio::time::sleep_until(t.into()) => {}
+                    }
                 } else {
                     plan.fail_stalled();
                 }
@@ -376,7 +391,11 @@ impl Inner {
             }
             for (addr, subs, rx, deadline, own) in waits {
                 let got = match rx {
-                    Some(rx) => wait(rx, deadline).await,
+                    Some(rx) => tokio::select! {
+                        biased;
+                        got = wait(rx, deadline) => got,
+                        _ = &mut closed => return false,
+                    },
                     None => Outcome2::Failed(Failure::NotSent(Error::Closed)),
                 };
                 // A blocking command's own connection closes with it; trouble on it says
