@@ -10,7 +10,8 @@
  *              from one thread, and from THREADS threads sharing one client (each with its
  *              own pipeline and share of the keys)
  *   hiredis    one connection per primary, each key sent straight to its owning node (the
- *              slot of every key and its node are computed before timing): the no-routing
+ *              slot of every key and its node are computed before timing); pipelined, every
+ *              node's share of a batch is written before any reply is read: the no-routing
  *              floor of a C client
  *   redis-benchmark --cluster -P 16: pipelined throughput of the reference tool, with its
  *              default 50 connections, so 800 commands in flight; RB_MIN requests per test
@@ -23,7 +24,8 @@
  *
  * The machine is shared (2 cores, six redis-servers, maybe other jobs): slotwise and hiredis
  * take turns every CHUNK keys within a round, redis-benchmark and the threaded run go
- * between them in each pipelined round, and each figure is the best of ROUNDS rounds.
+ * between them in each pipelined round, and each row is the fastest of ROUNDS rounds (its
+ * ops/s and its CPU per op both from that round).
  *
  * usage: bench_c SEED N REDIS_BENCHMARK SUMMARY_MD
  */
@@ -220,6 +222,10 @@ static void hiredis_sequential(int get, long from, long to) {
   }
 }
 
+/* Appends each key of the batch to its node's context, writes every node's batch, then reads
+ * the replies. redisGetReply writes only its own context's buffer, so reading node by node
+ * would leave node n's batch unsent until node n-1's replies were in: writing them all first
+ * puts every batch in flight at once, one round trip per batch, as slotwise does. */
 static void hiredis_pipelined(int get, long from, long to) {
   for (long i = from; i < to; i += BATCH) {
     long end = i + BATCH < to ? i + BATCH : to;
@@ -227,8 +233,14 @@ static void hiredis_pipelined(int get, long from, long to) {
     for (long k = i; k < end; k++) {
       const char *argv[3] = {get ? "GET" : "SET", keys[k], value};
       size_t lens[3] = {3, key_lens[k], VALUE_LEN};
-      redisAppendCommandArgv(nodes[key_node[k]], get ? 2 : 3, argv, lens);
+      redisContext *c = nodes[key_node[k]];
+      if (redisAppendCommandArgv(c, get ? 2 : 3, argv, lens) != REDIS_OK) die("hiredis append", c->errstr);
       pending[key_node[k]]++;
+    }
+    for (int n = 0; n < n_nodes; n++) {
+      int done = pending[n] == 0;
+      while (!done)
+        if (redisBufferWrite(nodes[n], &done) != REDIS_OK) die("hiredis write", nodes[n]->errstr);
     }
     for (int n = 0; n < n_nodes; n++) {
       for (int k = 0; k < pending[n]; k++) {
@@ -271,10 +283,11 @@ static void interleaved(phase_fn a, phase_fn b, struct sample *sa, struct sample
   }
 }
 
-/* Keeps the best CPU per op and the best wall time seen (noise only ever adds time). */
+/* Keeps the round with the least wall time, whole: its rate and its CPU per op come from
+ * the same run, so the two figures of a row describe one measurement. (Noise on a shared
+ * machine only ever adds time; the fastest round is the one it disturbed least.) */
 static void keep_best(struct sample *b, struct sample s) {
-  if (b->ops == 0 || s.cpu / s.ops < b->cpu / b->ops) b->cpu = s.cpu, b->ops = s.ops;
-  if (b->seconds == 0 || s.seconds < b->seconds) b->seconds = s.seconds;
+  if (b->ops == 0 || s.seconds / s.ops < b->seconds / b->ops) *b = s;
 }
 
 /* ROUNDS interleaved rounds of two clients; the best round of each. */
@@ -405,9 +418,10 @@ int main(int argc, char **argv) {
   ROW(mt_workload, "slotwise (one shared client)", sw_mt);
   ROW("pipelined, -P 16, 50 connections", "redis-benchmark --cluster", rb16);
   t += snprintf(table + t, sizeof table - t,
-                "\n(best of %d rounds; in each, slotwise and hiredis take turns every %d keys; "
-                "redis-benchmark runs %ld requests per test; CPU = user + system time of this "
-                "process, or of the redis-benchmark child)\n",
+                "\n(fastest of %d rounds, ops/s and CPU from the same round; in each, slotwise "
+                "and hiredis take turns every %d keys; redis-benchmark runs %ld requests per "
+                "test; CPU = user + system time of this process, or of the redis-benchmark "
+                "child)\n",
                 ROUNDS, CHUNK, n_keys > RB_MIN ? n_keys : RB_MIN);
 
   double seq_cpu_ratio = us_per_op(sw_seq) / us_per_op(hi_seq);
