@@ -116,7 +116,7 @@ impl TestCluster {
             None
         };
         if let Some(files) = &tls {
-            directives.push_str(&files.directives());
+            directives.push_str(&files.directives(opts.tls_auth_clients));
         }
         let mut members = Vec::new();
         for i in 0..opts.node_count() {

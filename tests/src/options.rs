@@ -35,6 +35,11 @@ pub struct ClusterOptions {
     /// TLS clients are told the TLS ports. See [`crate::TestCluster::tls_seeds`] and
     /// [`crate::TestCluster::ca_file`]. Default false.
     pub tls: bool,
+    /// With [`ClusterOptions::tls`]: TLS clients must present a certificate signed by the
+    /// cluster's CA (`tls-auth-clients yes`); the harness writes one to `client.crt` /
+    /// `client.key` (see [`crate::TlsFiles`]). The plain ports the harness uses are not
+    /// affected. Default false.
+    pub tls_auth_clients: bool,
     /// `cluster-node-timeout` in ms. Default 2000, so failovers in tests are quick.
     pub node_timeout_ms: u64,
     /// Extra `key value` config lines, written verbatim after the harness' own.
@@ -62,6 +67,7 @@ impl Default for ClusterOptions {
             password: None,
             acl_user: None,
             tls: false,
+            tls_auth_clients: false,
             node_timeout_ms: 2000,
             extra_config: Vec::new(),
             redis_server: PathBuf::from("redis-server"),

@@ -1,5 +1,6 @@
-//! Throwaway certificates for TLS clusters: a CA and one server certificate for
-//! `127.0.0.1` / `localhost` shared by every node, and the redis-server config that uses them.
+//! Throwaway certificates for TLS clusters: a CA, one server certificate for `127.0.0.1` /
+//! `localhost` shared by every node, a client certificate (for clusters that require one),
+//! and the redis-server config that uses them.
 //!
 //! Keys are ECDSA P-256 (rcgen with the `ring` backend), in PKCS#8 PEM, which both OpenSSL
 //! (redis-server) and rustls (slotwise) accept.
@@ -25,6 +26,11 @@ pub struct TlsFiles {
     pub cert: PathBuf,
     /// The nodes' private key (`node.key`).
     pub key: PathBuf,
+    /// A client certificate (`client.crt`) signed by the CA, for clusters that require TLS
+    /// clients to present one ([`crate::ClusterOptions::tls_auth_clients`]).
+    pub client_cert: PathBuf,
+    /// Its private key (`client.key`).
+    pub client_key: PathBuf,
 }
 
 fn cert_error(what: &str, e: rcgen::Error) -> HarnessError {
@@ -32,8 +38,8 @@ fn cert_error(what: &str, e: rcgen::Error) -> HarnessError {
 }
 
 impl TlsFiles {
-    /// Generates a fresh CA and a node certificate signed by it, and writes `ca.crt`,
-    /// `node.crt` and `node.key` into `dir`.
+    /// Generates a fresh CA and a node and a client certificate signed by it, and writes
+    /// `ca.crt`, `node.crt`, `node.key`, `client.crt` and `client.key` into `dir`.
     pub fn generate(dir: &Path) -> Result<TlsFiles> {
         let ca_key = KeyPair::generate().map_err(|e| cert_error("CA key", e))?;
         let mut ca = CertificateParams::new(Vec::<String>::new())
@@ -73,15 +79,35 @@ impl TlsFiles {
             .signed_by(&node_key, &issuer)
             .map_err(|e| cert_error("node certificate", e))?;
 
+        let client_key = KeyPair::generate().map_err(|e| cert_error("client key", e))?;
+        let mut client = CertificateParams::new(Vec::<String>::new())
+            .map_err(|e| cert_error("client certificate", e))?;
+        client.distinguished_name = rcgen::DistinguishedName::new();
+        client
+            .distinguished_name
+            .push(DnType::CommonName, "slotwise test client");
+        client.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        client.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        client.use_authority_key_identifier_extension = true;
+        client.not_before = date_time_ymd(2000, 1, 1);
+        client.not_after = date_time_ymd(2100, 1, 1);
+        let client_cert = client
+            .signed_by(&client_key, &issuer)
+            .map_err(|e| cert_error("client certificate", e))?;
+
         let files = TlsFiles {
             ca_cert: dir.join("ca.crt"),
             cert: dir.join("node.crt"),
             key: dir.join("node.key"),
+            client_cert: dir.join("client.crt"),
+            client_key: dir.join("client.key"),
         };
         for (path, body) in [
             (&files.ca_cert, ca_cert.pem()),
             (&files.cert, node_cert.pem()),
             (&files.key, node_key.serialize_pem()),
+            (&files.client_cert, client_cert.pem()),
+            (&files.client_key, client_key.serialize_pem()),
         ] {
             fs::write(path, body)
                 .map_err(|e| HarnessError::io(format!("writing {}", path.display()), e))?;
@@ -89,20 +115,26 @@ impl TlsFiles {
         Ok(files)
     }
 
-    /// redis-server config lines for these files: clients need no certificate
-    /// (`tls-auth-clients no`); replication and the cluster bus use TLS too.
+    /// redis-server config lines for these files: TLS clients must present a certificate
+    /// signed by the CA only with `auth_clients` (`tls-auth-clients yes|no`); replication and
+    /// the cluster bus use TLS too.
     ///
     /// `tls-cluster yes` matters beyond the bus: Redis 7.0 only reports `tls-port` in
     /// `CLUSTER SHARDS`, and only sends TLS clients the TLS port in `CLUSTER SLOTS`,
     /// `CLUSTER NODES` and `-MOVED`/`-ASK`, when the cluster bus itself is TLS. It also makes
     /// `MIGRATE` connect over TLS, so it must be given the target's TLS port.
-    pub(crate) fn directives(&self) -> String {
+    pub(crate) fn directives(&self, auth_clients: bool) -> String {
         let path = |p: &Path| p.to_string_lossy().into_owned();
         let mut s = String::new();
         s.push_str(&directive("tls-cert-file", &[&path(&self.cert)]));
         s.push_str(&directive("tls-key-file", &[&path(&self.key)]));
         s.push_str(&directive("tls-ca-cert-file", &[&path(&self.ca_cert)]));
-        s.push_str("tls-auth-clients no\ntls-replication yes\ntls-cluster yes\n");
+        s.push_str(if auth_clients {
+            "tls-auth-clients yes\n"
+        } else {
+            "tls-auth-clients no\n"
+        });
+        s.push_str("tls-replication yes\ntls-cluster yes\n");
         s
     }
 }
@@ -119,8 +151,12 @@ mod tests {
         assert!(read(&files.ca_cert).starts_with("-----BEGIN CERTIFICATE-----"));
         assert!(read(&files.cert).starts_with("-----BEGIN CERTIFICATE-----"));
         assert!(read(&files.key).starts_with("-----BEGIN PRIVATE KEY-----"));
+        assert!(read(&files.client_cert).starts_with("-----BEGIN CERTIFICATE-----"));
+        assert!(read(&files.client_key).starts_with("-----BEGIN PRIVATE KEY-----"));
         assert_ne!(read(&files.ca_cert), read(&files.cert));
-        let conf = files.directives();
+        assert_ne!(read(&files.cert), read(&files.client_cert));
+        assert!(files.directives(true).contains("tls-auth-clients yes"));
+        let conf = files.directives(false);
         for p in [&files.ca_cert, &files.cert, &files.key] {
             assert!(conf.contains(&*p.to_string_lossy()), "{conf}");
         }

@@ -2,16 +2,19 @@
 //!
 //! ```text
 //! slotwise-testcluster up [--primaries N] [--replicas N] [--password P] [--acl-user NAME:PASS]
-//!                         [--node-timeout MS] [--tls] [--redis-server PATH] [--redis-cli PATH]
-//!                         [--dir DIR] [--json] [--foreground]
+//!                         [--node-timeout MS] [--tls] [--tls-auth-clients]
+//!                         [--redis-server PATH] [--redis-cli PATH] [--dir DIR] [--json]
+//!                         [--foreground]
 //! slotwise-testcluster down --dir DIR
 //! ```
 //!
 //! `up` starts the cluster and prints one line (JSON with `--json`):
 //! `{"seeds":[...],"nodes":[{"addr","port","role","id","pid"}],"pidfile":...,"dir":...}`.
 //! With `--tls` the nodes also serve TLS (certificates generated into DIR); the JSON then adds
-//! `"tls_seeds":[...]` (the TLS addresses), `"ca_file":".../ca.crt"` (the CA to trust) and a
-//! `"tls_port"` per node; `seeds` stay the plain addresses.
+//! `"tls_seeds":[...]` (the TLS addresses), `"ca_file":".../ca.crt"` (the CA to trust),
+//! `"client_cert"` / `"client_key"` (a client certificate signed by that CA) and a
+//! `"tls_port"` per node; `seeds` stay the plain addresses. `--tls-auth-clients` (implies
+//! `--tls`) makes the TLS ports require that client certificate.
 //! Without `--foreground` it then exits, leaving the nodes running; their pids are in
 //! `DIR/pids` and `DIR/cluster.json`, and `down --dir DIR` stops them and deletes DIR.
 //! With `--foreground` it stays until SIGTERM, SIGINT or EOF on stdin, then stops the nodes
@@ -29,15 +32,18 @@ use slotwise_testcluster::{process_alive, ClusterOptions, ClusterProcesses, Test
 const USAGE: &str = "\
 usage:
   slotwise-testcluster up [--primaries N] [--replicas N] [--password P] [--acl-user NAME:PASS]
-                          [--node-timeout MS] [--tls] [--redis-server PATH] [--redis-cli PATH]
-                          [--dir DIR] [--json] [--foreground]
+                          [--node-timeout MS] [--tls] [--tls-auth-clients]
+                          [--redis-server PATH] [--redis-cli PATH] [--dir DIR] [--json]
+                          [--foreground]
   slotwise-testcluster down --dir DIR
 
 up        start a cluster (default 3 primaries, 1 replica each) and print its seeds;
           detached unless --foreground (then it runs until SIGTERM/SIGINT/stdin EOF)
 down      stop the nodes of a detached cluster and delete its directory
 --tls     nodes also serve TLS on a second port, with a generated CA (DIR/ca.crt); prints
-          tls_seeds and ca_file
+          tls_seeds, ca_file and a client certificate (client_cert, client_key)
+--tls-auth-clients
+          as --tls, and the TLS ports require that client certificate
 --dir     directory for the nodes' files (must be empty or absent; deleted by down)
 --json    print one line of JSON instead of text";
 
@@ -129,6 +135,10 @@ fn parse_up(args: &[String]) -> Result<UpArgs, Usage> {
             "--redis-cli" => up.opts.redis_cli = PathBuf::from(value()?),
             "--dir" => up.opts.dir = Some(PathBuf::from(value()?)),
             "--tls" => up.opts.tls = true,
+            "--tls-auth-clients" => {
+                up.opts.tls = true;
+                up.opts.tls_auth_clients = true;
+            }
             "--json" => up.json = true,
             "--foreground" => up.foreground = true,
             other => return Err(Usage(format!("unknown option {other}\n{USAGE}"))),
@@ -178,9 +188,11 @@ fn up(args: &[String]) -> AnyResult<()> {
             "pidfile": pidfile,
             "dir": dir,
         });
-        if let Some(ca) = &ca_file {
+        if let Some(files) = cluster.tls_files() {
             line["tls_seeds"] = serde_json::json!(cluster.tls_seeds());
-            line["ca_file"] = serde_json::json!(ca);
+            line["ca_file"] = serde_json::json!(files.ca_cert);
+            line["client_cert"] = serde_json::json!(files.client_cert);
+            line["client_key"] = serde_json::json!(files.client_key);
         }
         println!("{line}");
     } else {
