@@ -2,7 +2,8 @@
 //!
 //! A thin layer over [`slotwise::blocking::Client`]: it converts arguments and replies and
 //! maps errors, nothing more. The C header `include/slotwise.h` is generated from these
-//! sources by cbindgen (`make -f ffi-c/ffi-c.mk header-c`, checked by `make test-c`).
+//! sources by cbindgen (`make header-c` from the repository root; `make test-c` fails when
+//! the committed header differs).
 //!
 //! Conventions (after rustls-ffi):
 //! - every symbol starts with `slotwise_`; functions are named `slotwise_<type>_<verb>`;
