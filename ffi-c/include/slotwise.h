@@ -104,7 +104,11 @@ typedef enum slotwise_result {
    */
   SLOTWISE_RESULT_TIMEOUT = 5,
   /**
-   * The cluster refused the credentials, or demanded some that were not given.
+   * Authentication or authorization failed: the cluster refused the credentials
+   * (`WRONGPASS`), demanded some that were not given (`NOAUTH`), or accepted them but the
+   * ACL user may not run this command or touch these keys or channels (`NOPERM`; the
+   * message carries the server's text, which names what was denied: grant it with
+   * `ACL SETUSER`).
    */
   SLOTWISE_RESULT_AUTH = 6,
   /**

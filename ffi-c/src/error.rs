@@ -26,7 +26,11 @@ pub enum slotwise_result {
     Connection = 4,
     /// The request deadline passed (redirects and retries included).
     Timeout = 5,
-    /// The cluster refused the credentials, or demanded some that were not given.
+    /// Authentication or authorization failed: the cluster refused the credentials
+    /// (`WRONGPASS`), demanded some that were not given (`NOAUTH`), or accepted them but the
+    /// ACL user may not run this command or touch these keys or channels (`NOPERM`; the
+    /// message carries the server's text, which names what was denied: grant it with
+    /// `ACL SETUSER`).
     Auth = 6,
     /// The keys of one command (or transaction) hash to different slots.
     Crossslot = 7,
