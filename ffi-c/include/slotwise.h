@@ -55,7 +55,12 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Maximum length of a formatted number in printf-style commands. */
+/**
+ * The longest text one numeric conversion of a printf-style command may produce, in bytes
+ * (`%f` of the largest double takes 317): a longer one, such as a width of 600, gives
+ * `SLOTWISE_RESULT_FORMAT`. An argument source receives a buffer of this many bytes plus
+ * one for the NUL as its `cap`.
+ */
 #define SLOTWISE_FORMAT_NUMBER_MAX 511
 
 /**

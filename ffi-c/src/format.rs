@@ -58,8 +58,14 @@ pub type slotwise_format_next_fn = Option<
     ) -> c_int,
 >;
 
-/// Room for one formatted number (`%f` of the largest double takes 317 bytes).
-const NUMBER_CAP: usize = 512;
+/// The longest text one numeric conversion of a printf-style command may produce, in bytes
+/// (`%f` of the largest double takes 317): a longer one, such as a width of 600, gives
+/// `SLOTWISE_RESULT_FORMAT`. An argument source receives a buffer of this many bytes plus
+/// one for the NUL as its `cap`.
+pub const SLOTWISE_FORMAT_NUMBER_MAX: usize = 511;
+
+/// The buffer handed to the argument source: the longest number and its NUL.
+const NUMBER_CAP: usize = SLOTWISE_FORMAT_NUMBER_MAX + 1;
 
 fn format_error(message: String) -> Failure {
     Failure::new(slotwise_result::Format, message)
@@ -264,7 +270,10 @@ unsafe fn build(
                 slotwise_format_arg::Binary => {
                     "the binary argument is NULL with a non-zero length".into()
                 }
-                _ => format!("the number does not fit in {} bytes", NUMBER_CAP - 1),
+                _ => format!(
+                    "the formatted number is longer than SLOTWISE_FORMAT_NUMBER_MAX \
+                     ({SLOTWISE_FORMAT_NUMBER_MAX} bytes): use a smaller width or precision"
+                ),
             });
         }
         if len > 0 {

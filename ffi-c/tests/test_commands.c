@@ -200,7 +200,22 @@ static void printf_conversions_format_like_printf(void) {
   CHECK(r != NULL && r->type == SLOTWISE_REPLY_TYPE_INTEGER && r->integer == 0);
   slotwise_reply_free(r);
 
+  /* A number SLOTWISE_FORMAT_NUMBER_MAX bytes long fits; one byte longer is refused. */
+  char wide[64];
+  snprintf(wide, sizeof wide, "SET fmt:wide %%%dd", SLOTWISE_FORMAT_NUMBER_MAX);
+  r = h_cmd(client, wide, 7);
+  CHECK(h_reply_is(r, SLOTWISE_REPLY_TYPE_STATUS, "OK", 2));
+  slotwise_reply_free(r);
+  r = h_cmd(client, "STRLEN fmt:wide");
+  CHECK(r != NULL && r->type == SLOTWISE_REPLY_TYPE_INTEGER &&
+        r->integer == SLOTWISE_FORMAT_NUMBER_MAX);
+  slotwise_reply_free(r);
+
   slotwise_reply *untouched = (slotwise_reply *)&untouched;
+  snprintf(wide, sizeof wide, "SET fmt:wide %%%dd", SLOTWISE_FORMAT_NUMBER_MAX + 1);
+  CHECK_RESULT(slotwise_client_command(client, &untouched, wide, 7), SLOTWISE_RESULT_FORMAT);
+  CHECK(untouched == (slotwise_reply *)&untouched);
+  CHECK(h_error_has("longer than SLOTWISE_FORMAT_NUMBER_MAX (511 bytes)"));
   CHECK_RESULT(slotwise_client_command(client, &untouched, "GET %s", (const char *)NULL),
                SLOTWISE_RESULT_FORMAT);
   CHECK(untouched == (slotwise_reply *)&untouched);
