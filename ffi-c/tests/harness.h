@@ -152,7 +152,7 @@ static inline int h_reply_is(const slotwise_reply *r, slotwise_reply_type type, 
 /* Runs the cluster-ops helper with printf-style arguments; its stdout goes to `out`.
  * Returns 0 on success. */
 static inline int h_ops(char *out, size_t out_len, const char *format, ...) {
-  char args[512], cmd[1024];
+  char args[512], cmd[1024], user[256];
   va_list ap;
   va_start(ap, format);
   vsnprintf(args, sizeof args, format, ap);
@@ -164,7 +164,14 @@ static inline int h_ops(char *out, size_t out_len, const char *format, ...) {
   size_t n = fread(out, 1, out_len - 1, p);
   out[n] = '\0';
   int status = pclose(p);
-  if (status != 0) fprintf(stderr, "    cluster op failed (%d): %s\n", status, cmd);
+  if (status != 0) {
+    /* The command as run, but with the user's password masked: test logs are kept. */
+    snprintf(user, sizeof user, "%s", h_env("SLOTWISE_TEST_USER"));
+    char *colon = strchr(user, ':');
+    if (colon != NULL) snprintf(colon, sizeof user - (size_t)(colon - user), ":***");
+    fprintf(stderr, "    cluster op failed (%d): %s --dir '%s' --user '%s' %s\n", status,
+            h_env("SLOTWISE_TEST_OPS"), h_env("SLOTWISE_TEST_DIR"), user, args);
+  }
   return status;
 }
 
