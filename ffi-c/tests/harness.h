@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "slotwise.h"
 
@@ -55,6 +56,22 @@ static inline void h_fail(const char *file, int line, const char *what) {
 
 /* True when the calling thread's last error contains `needle`. */
 static inline int h_error_has(const char *needle) { return strstr(slotwise_last_error(), needle) != NULL; }
+
+/* True when the calling thread's last error names the address `host:port` itself, not one
+ * it is a prefix of ("127.0.0.1:1" is not found in "127.0.0.1:17000"). */
+static inline int h_error_has_addr(const char *addr) {
+  size_t len = strlen(addr);
+  for (const char *at = strstr(slotwise_last_error(), addr); at; at = strstr(at + 1, addr))
+    if (at[len] < '0' || at[len] > '9') return 1;
+  return 0;
+}
+
+/* Seconds on the monotonic clock: deadlines for loops that poll a condition. */
+static inline double h_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 #define RUN(test)                                           \
   do {                                                      \
@@ -174,5 +191,57 @@ static inline int h_ops(char *out, size_t out_len, const char *format, ...) {
   }
   return status;
 }
+
+/* A primary and how many keys its db0 holds. */
+struct h_node_keys {
+  char addr[64];
+  long keys;
+};
+
+/* Runs INFO through the client: a fan-out to every node, whose reply is a map from each
+ * node's address to its INFO text (element[2i] the address, element[2i + 1] the text).
+ * Fills `out` with the primaries (role:master) and their db0 key counts; returns how many,
+ * or -1 when the reply is not such a map or holds more than `max` primaries. */
+static inline int h_primary_keys(const slotwise_client *c, struct h_node_keys *out, int max) {
+  slotwise_reply *r = h_cmd(c, "INFO replication keyspace");
+  int n = 0;
+  if (r == NULL || r->type != SLOTWISE_REPLY_TYPE_MAP || r->elements % 2 != 0) n = -1;
+  for (size_t i = 0; n >= 0 && i < r->elements; i += 2) {
+    const slotwise_reply *addr = r->element[i], *text = r->element[i + 1];
+    if (addr->type != SLOTWISE_REPLY_TYPE_STRING || text->str == NULL || n == max) {
+      n = -1;
+    } else if (strstr(text->str, "role:master") != NULL) {
+      snprintf(out[n].addr, sizeof out[n].addr, "%s", addr->str);
+      /* "db0:keys=N,expires=..." on its own line; no such line when db0 is empty. */
+      const char *db0 = strstr(text->str, "\ndb0:keys=");
+      out[n].keys = db0 != NULL ? strtol(db0 + strlen("\ndb0:keys="), NULL, 10) : 0;
+      n++;
+    }
+  }
+  slotwise_reply_free(r);
+  return n;
+}
+
+/* The key count of the primary at `addr` in `list`, or -1 when it is not there. */
+static inline long h_keys_of(const struct h_node_keys *list, int n, const char *addr) {
+  for (int i = 0; i < n; i++)
+    if (strcmp(list[i].addr, addr) == 0) return list[i].keys;
+  return -1;
+}
+
+/* CHECKs that between the two INFO snapshots every primary gained keys and all of them
+ * together gained `added`: the `added` new keys written in between reached every primary. */
+#define CHECK_EVERY_PRIMARY_GAINED(before, nb, after, na, added)                  \
+  do {                                                                            \
+    CHECK((nb) == 3 && (na) == (nb)); /* the test cluster has three primaries */  \
+    long h_total = 0;                                                             \
+    for (int h_i = 0; h_i < (na); h_i++) {                                        \
+      long h_was = h_keys_of((before), (nb), (after)[h_i].addr);                  \
+      CHECK(h_was >= 0);                  /* the same primaries as before */      \
+      CHECK((after)[h_i].keys > h_was);   /* some of the new keys landed here */  \
+      h_total += (after)[h_i].keys - h_was;                                       \
+    }                                                                             \
+    CHECK(h_total == (added));                                                    \
+  } while (0)
 
 #endif /* SLOTWISE_TEST_HARNESS_H */

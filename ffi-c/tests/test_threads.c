@@ -46,10 +46,18 @@ static void *work(void *arg) {
     if (i % 50 == 0) {
       /* A pipeline across shards from this thread. */
       slotwise_pipeline *p = slotwise_pipeline_new();
-      for (int j = 0; j < 20; j++) slotwise_pipeline_append(p, "SET thr:%d:p:%d %d", w->id, j, j);
-      for (int j = 0; j < 20; j++) slotwise_pipeline_append(p, "GET thr:%d:p:%d", w->id, j);
-      if (slotwise_client_run_pipeline(client, p, &r) != SLOTWISE_RESULT_OK) {
+      int appended = 0;
+      for (int j = 0; j < 20; j++)
+        appended += slotwise_pipeline_append(p, "SET thr:%d:p:%d %d", w->id, j, j) == SLOTWISE_RESULT_OK;
+      for (int j = 0; j < 20; j++)
+        appended += slotwise_pipeline_append(p, "GET thr:%d:p:%d", w->id, j) == SLOTWISE_RESULT_OK;
+      if (appended != 40) {
+        failed(w, "pipeline append");
+      } else if (slotwise_client_run_pipeline(client, p, &r) != SLOTWISE_RESULT_OK) {
         failed(w, "pipeline");
+      } else if (r->type != SLOTWISE_REPLY_TYPE_ARRAY || r->elements != 40) {
+        failed(w, "pipeline reply length");
+        slotwise_reply_free(r);
       } else {
         for (int j = 0; j < 20; j++) {
           char want[8];
@@ -61,12 +69,15 @@ static void *work(void *arg) {
       }
       slotwise_pipeline_free(p);
 
-      /* An error on this thread: its message is this thread's, whatever the others do. */
-      char marker[64];
-      snprintf(marker, sizeof marker, "thread-%d-marker", w->id);
-      if (slotwise_client_command(client, &r, "GET %s %s", marker, "extra") !=
-              SLOTWISE_RESULT_SERVER ||
-          strstr(slotwise_last_error(), "wrong number of arguments") == NULL)
+      /* An error on this thread: its message is this thread's, whatever the others do. The
+       * unknown command's name is this thread's own and the server's error echoes it, so
+       * another thread's message showing through would not match. */
+      char name[32], echoed[64];
+      snprintf(name, sizeof name, "thread-%d-nosuchcmd", w->id);
+      snprintf(echoed, sizeof echoed, "unknown command '%s'", name);
+      const char *bad[] = {name};
+      if (slotwise_client_command_argv(client, 1, bad, NULL, &r) != SLOTWISE_RESULT_SERVER ||
+          strstr(slotwise_last_error(), echoed) == NULL)
         failed(w, "error reply");
     }
   }
