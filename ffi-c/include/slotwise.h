@@ -392,9 +392,20 @@ typedef int (*slotwise_format_next_fn)(void *state,
  *
  * Called with the `userdata` given to `slotwise_options_set_address_map_callback` and the
  * announced `"host:port"`. To map it, write the reachable `"host:port"` NUL-terminated into
- * `out` (`out_len` bytes) and return 1; return 0 to keep the announced address. Called from
- * whichever thread is routing, possibly from several at once: it must be thread-safe and
- * must not call slotwise functions on the same client.
+ * `out` (`out_len` bytes, 256: at most 255 characters) and return 1; return 0 to keep the
+ * announced address. Called from whichever thread is routing or refreshing the slot map,
+ * possibly from several at once: it must be thread-safe and must not call slotwise
+ * functions on the same client.
+ *
+ * Any other answer is a bug in the callback: a return value other than 0 or 1, or a 1 with
+ * `out` empty, not NUL-terminated within `out_len`, not UTF-8, or not `host:port` with a
+ * port from 1 to 65535. The library cannot stop the routing decision it was asked for half
+ * way, so for that call it keeps the announced address; and it reports the mistake as
+ * `SLOTWISE_RESULT_INVALID_ARGUMENT`, with a message naming the announced address and what
+ * was wrong: from `slotwise_client_connect` (no client is created) when it happened during
+ * discovery, otherwise from the next command or pipeline run on the client, whichever
+ * thread runs it, which is then not sent. Later faults before that report are counted in
+ * its message; the calls after it run normally unless the callback errs again.
  */
 typedef int (*slotwise_address_map_fn)(void *userdata,
                                        const char *announced,
@@ -438,7 +449,8 @@ extern "C" {
  * `options` is only read: it stays owned by the caller and may be freed right after. On
  * success the caller owns `*client_out` and frees it with `slotwise_client_free`; on
  * failure `*client_out` is left untouched and `slotwise_last_error()` says why (for example
- * every seed tried and what it answered, or that the credentials were refused).
+ * every seed tried and what it answered, that the credentials were refused, or that the
+ * address-map callback wrote an invalid address: see `slotwise_address_map_fn`).
  *
  * # Safety
  *
@@ -796,7 +808,8 @@ enum slotwise_result slotwise_pipeline_clear(struct slotwise_pipeline *pipeline)
  * reply such as WRONGTYPE, or a timeout or connection failure on its node) gives an element
  * of type `SLOTWISE_REPLY_TYPE_ERROR` whose `error` says which kind of failure and whose
  * `str` explains it; the other commands are unaffected. So the call itself succeeds
- * whenever the pipeline could be run at all.
+ * whenever the pipeline could be run at all (it fails, sending nothing, to report an
+ * invalid output of the address-map callback: see `slotwise_address_map_fn`).
  *
  * The caller owns `*reply_out` (free it with `slotwise_reply_free`). The pipeline is left
  * as it was. Thread-safe with respect to the client.

@@ -1,9 +1,11 @@
 //! `slotwise_client`: connecting, running commands, freeing.
 
 use std::ffi::{c_char, c_int};
+use std::sync::Arc;
 
 use slotwise::blocking::Client;
 
+use crate::address_map::MapFaults;
 use crate::error::{arg_out, arg_ref, guard, guard_value, slotwise_result, Failure};
 use crate::options::slotwise_options;
 use crate::reply::{self, slotwise_reply};
@@ -15,6 +17,22 @@ use crate::reply::{self, slotwise_reply};
 /// `slotwise_client_connect`, free with `slotwise_client_free` once no thread uses it.
 pub struct slotwise_client {
     pub(crate) client: Client,
+    /// Invalid outputs of the address-map callback, reported by the next command.
+    map_faults: Arc<MapFaults>,
+}
+
+impl slotwise_client {
+    /// Fails with a waiting address-map fault, if any: checked before a command or pipeline
+    /// is sent, so that a broken mapping is reported instead of silently bypassed.
+    pub(crate) fn check_map_faults(&self) -> Result<(), Failure> {
+        match self.map_faults.take(
+            "found while routing an earlier command or refreshing the slot map: the announced \
+             address was used there; this command was not sent",
+        ) {
+            Some(fault) => Err(fault),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Discovers the cluster from the seeds in `options` and returns a client in `*client_out`.
@@ -22,7 +40,8 @@ pub struct slotwise_client {
 /// `options` is only read: it stays owned by the caller and may be freed right after. On
 /// success the caller owns `*client_out` and frees it with `slotwise_client_free`; on
 /// failure `*client_out` is left untouched and `slotwise_last_error()` says why (for example
-/// every seed tried and what it answered, or that the credentials were refused).
+/// every seed tried and what it answered, that the credentials were refused, or that the
+/// address-map callback wrote an invalid address: see `slotwise_address_map_fn`).
 ///
 /// # Safety
 ///
@@ -36,8 +55,26 @@ pub unsafe extern "C" fn slotwise_client_connect(
         // SAFETY: a live handle per the contract.
         let options = unsafe { arg_ref(options, "options") }?;
         let out = arg_out(client_out, "client_out")?;
-        let client = Client::connect(options.client_options())?;
-        let handle = Box::into_raw(Box::new(slotwise_client { client }));
+        let (opts, map_faults) = options.client_options();
+        let connected = Client::connect(opts);
+        // A broken mapping seen during discovery is the likelier cause of a failed connect,
+        // and must not be bypassed by a successful one: it is reported either way.
+        let fault = map_faults.take("found while discovering the cluster; no client was created");
+        let client = match (connected, fault) {
+            (Ok(client), None) => client,
+            (Ok(client), Some(fault)) => {
+                client.close();
+                return Err(fault);
+            }
+            (Err(e), None) => return Err(e.into()),
+            (Err(e), Some(fault)) => {
+                return Err(Failure::invalid(format!(
+                    "{}; connecting then failed: {e}",
+                    fault.message
+                )))
+            }
+        };
+        let handle = Box::into_raw(Box::new(slotwise_client { client, map_faults }));
         // SAFETY: checked non-NULL; writable per the contract.
         unsafe { out.write(handle) };
         Ok(())
@@ -106,6 +143,7 @@ pub(crate) fn run(
     cmd: slotwise::Cmd,
     out: *mut *mut slotwise_reply,
 ) -> Result<(), Failure> {
+    client.check_map_faults()?;
     let value = client.client.exec(cmd)?;
     // SAFETY: `out` was checked non-NULL by the caller and is writable per its contract.
     unsafe { out.write(reply::from_value(&value)) };

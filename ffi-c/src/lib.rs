@@ -17,6 +17,7 @@
 #![warn(missing_docs)]
 
 // Declaration order is the header's order: cbindgen emits items as it parses them.
+mod address_map;
 mod argv;
 pub mod client;
 pub mod error;

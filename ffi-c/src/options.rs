@@ -1,13 +1,15 @@
 //! `slotwise_options`: the builder a client is connected from.
 
 use std::collections::HashMap;
-use std::ffi::{c_char, c_int, c_uint, c_void, CStr};
+use std::ffi::{c_char, c_int, c_uint, c_void};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use slotwise::topology::AddressMap;
 use slotwise::{ClientOptions, Protocol, ReadPolicy, TlsOptions};
 
+use crate::address_map::{AddressCallback, MapFaults};
 use crate::error::{arg_mut, arg_str, guard, guard_value, slotwise_result, Failure};
 
 /// Client options: seeds, timeouts, budgets, credentials, TLS, read policy, address map.
@@ -48,9 +50,20 @@ pub enum slotwise_protocol {
 ///
 /// Called with the `userdata` given to `slotwise_options_set_address_map_callback` and the
 /// announced `"host:port"`. To map it, write the reachable `"host:port"` NUL-terminated into
-/// `out` (`out_len` bytes) and return 1; return 0 to keep the announced address. Called from
-/// whichever thread is routing, possibly from several at once: it must be thread-safe and
-/// must not call slotwise functions on the same client.
+/// `out` (`out_len` bytes, 256: at most 255 characters) and return 1; return 0 to keep the
+/// announced address. Called from whichever thread is routing or refreshing the slot map,
+/// possibly from several at once: it must be thread-safe and must not call slotwise
+/// functions on the same client.
+///
+/// Any other answer is a bug in the callback: a return value other than 0 or 1, or a 1 with
+/// `out` empty, not NUL-terminated within `out_len`, not UTF-8, or not `host:port` with a
+/// port from 1 to 65535. The library cannot stop the routing decision it was asked for half
+/// way, so for that call it keeps the announced address; and it reports the mistake as
+/// `SLOTWISE_RESULT_INVALID_ARGUMENT`, with a message naming the announced address and what
+/// was wrong: from `slotwise_client_connect` (no client is created) when it happened during
+/// discovery, otherwise from the next command or pipeline run on the client, whichever
+/// thread runs it, which is then not sent. Later faults before that report are counted in
+/// its message; the calls after it run normally unless the callback errs again.
 pub type slotwise_address_map_fn = Option<
     unsafe extern "C" fn(
         userdata: *mut c_void,
@@ -60,60 +73,38 @@ pub type slotwise_address_map_fn = Option<
     ) -> c_int,
 >;
 
-#[derive(Clone, Copy)]
-struct AddressCallback {
-    f: unsafe extern "C" fn(*mut c_void, *const c_char, *mut c_char, usize) -> c_int,
-    userdata: *mut c_void,
-}
-
-// SAFETY: the header requires the callback and its userdata to be usable from any thread.
-unsafe impl Send for AddressCallback {}
-// SAFETY: as above.
-unsafe impl Sync for AddressCallback {}
-
-impl AddressCallback {
-    fn call(&self, announced: &str) -> Option<String> {
-        let announced = std::ffi::CString::new(announced).ok()?;
-        let mut out = [0 as c_char; 256];
-        // SAFETY: the callback contract in the header; `out` has `out.len()` bytes.
-        let mapped = unsafe {
-            (self.f)(
-                self.userdata,
-                announced.as_ptr(),
-                out.as_mut_ptr(),
-                out.len(),
-            )
-        };
-        if mapped != 1 || !out.contains(&0) {
-            return None;
-        }
-        // SAFETY: `out` holds a NUL (checked above).
-        let text = unsafe { CStr::from_ptr(out.as_ptr()) };
-        text.to_str()
-            .ok()
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-    }
-}
-
 impl slotwise_options {
-    /// The core options with the address map assembled (the table first, then the callback).
-    pub(crate) fn client_options(&self) -> ClientOptions {
+    /// The core options with the address map assembled (the table first, then the
+    /// callback), and where the callback's invalid outputs are recorded for the client to
+    /// report (see `address_map`).
+    pub(crate) fn client_options(&self) -> (ClientOptions, Arc<MapFaults>) {
+        let faults = Arc::new(MapFaults::default());
         let mut opts = self.opts.clone();
         opts.address_map = match (self.table.is_empty(), self.callback) {
             (true, None) => AddressMap::Identity,
             (false, None) => AddressMap::table(self.table.clone()),
             (_, Some(cb)) => {
                 let table = self.table.clone();
-                AddressMap::callback(move |addr| table.get(addr).cloned().or_else(|| cb.call(addr)))
+                let faults = Arc::clone(&faults);
+                AddressMap::callback(move |addr| {
+                    if let Some(mapped) = table.get(addr) {
+                        return Some(mapped.clone());
+                    }
+                    // An invalid output: the announced address (None) for this call, the
+                    // only other answer the core's callback type has, and a recorded fault.
+                    cb.call(addr).unwrap_or_else(|problem| {
+                        faults.record(problem);
+                        None
+                    })
+                })
             }
         };
-        opts
+        (opts, faults)
     }
 }
 
 /// Checks a `host:port` address (IPv6 hosts in brackets).
-fn check_addr(what: &str, addr: &str) -> Result<(), Failure> {
+pub(crate) fn check_addr(what: &str, addr: &str) -> Result<(), Failure> {
     let ok = addr
         .rsplit_once(':')
         .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0));
@@ -484,6 +475,8 @@ pub unsafe extern "C" fn slotwise_options_set_address_map_callback(
 
 #[cfg(test)]
 mod tests {
+    use std::ffi::CStr;
+
     use super::*;
 
     #[test]
@@ -537,10 +530,49 @@ mod tests {
         unsafe {
             slotwise_options_map_address(o, c"10.0.0.9:6379".as_ptr(), c"127.0.0.1:7009".as_ptr());
             slotwise_options_set_address_map_callback(o, Some(shift), std::ptr::null_mut());
-            let map = (*o).client_options().address_map;
+            let map = (*o).client_options().0.address_map;
             assert_eq!(map.apply("10.0.0.9:6379".into()), "127.0.0.1:7009");
             assert_eq!(map.apply("10.0.0.5:7005".into()), "127.0.0.1:7005");
             assert_eq!(map.apply("10.0.0.7:7000".into()), "10.0.0.7:7000");
+            slotwise_options_free(o);
+        }
+    }
+
+    unsafe extern "C" fn garbage(
+        _: *mut c_void,
+        _: *const c_char,
+        out: *mut c_char,
+        _: usize,
+    ) -> c_int {
+        // SAFETY: the library passes at least 256 writable bytes.
+        unsafe { std::ptr::copy_nonoverlapping(c"no-port".as_ptr(), out, 8) };
+        1
+    }
+
+    #[test]
+    fn an_invalid_callback_output_keeps_the_address_and_records_a_fault() {
+        let o = slotwise_options_new();
+        // SAFETY: a live handle and C string literals.
+        unsafe {
+            slotwise_options_map_address(o, c"10.0.0.9:6379".as_ptr(), c"127.0.0.1:7009".as_ptr());
+            slotwise_options_set_address_map_callback(o, Some(garbage), std::ptr::null_mut());
+            let (opts, faults) = (*o).client_options();
+            assert_eq!(
+                opts.address_map.apply("10.0.0.9:6379".into()),
+                "127.0.0.1:7009"
+            );
+            assert!(
+                faults.take("t").is_none(),
+                "the table answered; no callback call"
+            );
+            assert_eq!(
+                opts.address_map.apply("10.0.0.5:7005".into()),
+                "10.0.0.5:7005"
+            );
+            let fault = faults.take("t").expect("the invalid output is recorded");
+            assert!(fault
+                .message
+                .contains("\"no-port\", which is not a host:port"));
             slotwise_options_free(o);
         }
     }

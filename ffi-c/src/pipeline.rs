@@ -117,7 +117,8 @@ pub unsafe extern "C" fn slotwise_pipeline_clear(
 /// reply such as WRONGTYPE, or a timeout or connection failure on its node) gives an element
 /// of type `SLOTWISE_REPLY_TYPE_ERROR` whose `error` says which kind of failure and whose
 /// `str` explains it; the other commands are unaffected. So the call itself succeeds
-/// whenever the pipeline could be run at all.
+/// whenever the pipeline could be run at all (it fails, sending nothing, to report an
+/// invalid output of the address-map callback: see `slotwise_address_map_fn`).
 ///
 /// The caller owns `*reply_out` (free it with `slotwise_reply_free`). The pipeline is left
 /// as it was. Thread-safe with respect to the client.
@@ -137,6 +138,7 @@ pub unsafe extern "C" fn slotwise_client_run_pipeline(
         // SAFETY: as above.
         let p = unsafe { arg_ref(pipeline, "pipeline") }?;
         let out = arg_out(reply_out, "reply_out")?;
+        client.check_map_faults()?;
         let results = if p.pipeline.is_empty() {
             Vec::new()
         } else {

@@ -362,6 +362,97 @@ static void address_map_callback_decides_where_commands_go(void) {
   CHECK(calls > 0);
 }
 
+/* Outputs that break the callback contract, one per mode. */
+enum bad_output { EMPTY, NO_NUL, NOT_UTF8, NO_PORT, BAD_PORT, BAD_RETURN, N_BAD };
+
+static int bad_output(void *userdata, const char *announced, char *out, size_t out_len) {
+  (void)announced;
+  switch (*(const enum bad_output *)userdata) {
+  case EMPTY: out[0] = '\0'; return 1;
+  case NO_NUL: memset(out, 'x', out_len); return 1;
+  case NOT_UTF8: snprintf(out, out_len, "\xff\xfe:7000"); return 1;
+  case NO_PORT: snprintf(out, out_len, "localhost"); return 1;
+  case BAD_PORT: snprintf(out, out_len, "127.0.0.1:99999"); return 1;
+  default: snprintf(out, out_len, "127.0.0.1:7000"); return 7;
+  }
+}
+
+static void an_invalid_callback_output_fails_the_connect(void) {
+  /* Discovery maps every node: a broken output is reported, naming the node's announced
+   * address and the mistake, instead of being replaced by the announced address unseen. */
+  static const char *const said[N_BAD] = {
+      [EMPTY] = "wrote an empty string",
+      [NO_NUL] = "wrote no NUL within the 256 bytes of `out`",
+      [NOT_UTF8] = "wrote bytes that are not UTF-8",
+      [NO_PORT] = "wrote \"localhost\", which is not a host:port address",
+      [BAD_PORT] = "wrote \"127.0.0.1:99999\", which is not a host:port address",
+      [BAD_RETURN] = "returned 7 for \"127.0.0.1:",
+  };
+  for (enum bad_output mode = 0; mode < N_BAD; mode++) {
+    slotwise_options *o = h_options();
+    CHECK_OK(slotwise_options_set_address_map_callback(o, bad_output, &mode));
+    slotwise_client *c = (slotwise_client *)&c;
+    slotwise_result res = slotwise_client_connect(o, &c);
+    slotwise_options_free(o);
+    if (res == SLOTWISE_RESULT_OK) slotwise_client_free(c);
+    CHECK_RESULT(res, SLOTWISE_RESULT_INVALID_ARGUMENT);
+    CHECK(c == (slotwise_client *)&c);
+    CHECK(h_error_has("slotwise_client_connect: the address-map callback returned "));
+    CHECK(h_error_has(" for \"127.0.0.1:"));
+    CHECK(h_error_has(said[mode]));
+    CHECK(h_error_has("or return 0 to keep the announced address"));
+    CHECK(h_error_has("found while discovering the cluster; no client was created"));
+  }
+}
+
+/* Maps nothing until `*userdata` is set, then writes an address without a port. */
+static int breaks_when_told(void *userdata, const char *announced, char *out, size_t out_len) {
+  (void)announced;
+  if (!__atomic_load_n((int *)userdata, __ATOMIC_ACQUIRE)) return 0;
+  snprintf(out, out_len, "nowhere");
+  return 1;
+}
+
+static void an_invalid_callback_output_after_connect_fails_the_next_command(void) {
+  int broken = 0;
+  slotwise_options *o = h_options();
+  CHECK_OK(slotwise_options_set_address_map_callback(o, breaks_when_told, &broken));
+  CHECK_OK(slotwise_options_set_refresh_interval_ms(o, 100));
+  slotwise_client *c = h_connect_with(o);
+  CHECK(c != NULL);
+  __atomic_store_n(&broken, 1, __ATOMIC_RELEASE);
+  /* The next periodic refresh maps every node through the callback; the command after it
+   * reports the fault. Poll for that (the deadline only guards against a hang). */
+  slotwise_result res = SLOTWISE_RESULT_OK;
+  slotwise_reply *r = NULL;
+  for (double end = h_seconds() + 60; res == SLOTWISE_RESULT_OK && h_seconds() < end;) {
+    r = NULL;
+    res = slotwise_client_command(c, &r, "GET shard:key:9");
+    if (res == SLOTWISE_RESULT_OK) slotwise_reply_free(r);
+  }
+  char first_error[1024];
+  slotwise_error_message(first_error, sizeof first_error);
+  /* Fixed again: once the fault has been reported (a refresh already under way may still
+   * record one more), commands run again. */
+  __atomic_store_n(&broken, 0, __ATOMIC_RELEASE);
+  slotwise_result again = SLOTWISE_RESULT_INVALID_ARGUMENT;
+  slotwise_reply *value = NULL;
+  for (double end = h_seconds() + 60; again == SLOTWISE_RESULT_INVALID_ARGUMENT && h_seconds() < end;)
+    again = slotwise_client_command(c, &value, "GET shard:key:9");
+  slotwise_client_free(c);
+  int value_ok = h_reply_is(value, SLOTWISE_REPLY_TYPE_STRING, "value-9", 7);
+  slotwise_reply_free(value);
+
+  CHECK_RESULT(res, SLOTWISE_RESULT_INVALID_ARGUMENT);
+  CHECK(r == NULL);
+  CHECK(strstr(first_error, "slotwise_client_command: the address-map callback returned 1 for "
+                            "\"127.0.0.1:") != NULL);
+  CHECK(strstr(first_error, "wrote \"nowhere\", which is not a host:port address") != NULL);
+  CHECK(strstr(first_error, "this command was not sent") != NULL);
+  CHECK_RESULT(again, SLOTWISE_RESULT_OK);
+  CHECK(value_ok);
+}
+
 static void stats_are_readable(void) {
   slotwise_stats s;
   memset(&s, 0xff, sizeof s);
@@ -386,6 +477,8 @@ int main(void) {
   RUN(default_user_password_works_too);
   RUN(address_map_table_reroutes_announced_addresses);
   RUN(address_map_callback_decides_where_commands_go);
+  RUN(an_invalid_callback_output_fails_the_connect);
+  RUN(an_invalid_callback_output_after_connect_fails_the_next_command);
   RUN(stats_are_readable);
   slotwise_client_free(client);
   return h_finish("test_commands");
