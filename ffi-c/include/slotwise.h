@@ -648,6 +648,10 @@ enum slotwise_result slotwise_options_set_retries(struct slotwise_options *optio
  * Sets the period of the background slot-map refresh, in ms (> 0; default 30000). The map
  * is also refreshed on MOVED and on connection failures.
  *
+ * Values below 100 ms are raised to 100 ms when the client connects: the client never
+ * refreshes more often than that (the same floor keeps a storm of MOVED replies down to one
+ * refresh), so 1 ms means "every 100 ms".
+ *
  * # Safety
  *
  * `options` is a live handle or NULL.

@@ -270,6 +270,10 @@ pub unsafe extern "C" fn slotwise_options_set_retries(
 /// Sets the period of the background slot-map refresh, in ms (> 0; default 30000). The map
 /// is also refreshed on MOVED and on connection failures.
 ///
+/// Values below 100 ms are raised to 100 ms when the client connects: the client never
+/// refreshes more often than that (the same floor keeps a storm of MOVED replies down to one
+/// refresh), so 1 ms means "every 100 ms".
+///
 /// # Safety
 ///
 /// `options` is a live handle or NULL.
@@ -573,6 +577,22 @@ mod tests {
             assert!(fault
                 .message
                 .contains("\"no-port\", which is not a host:port"));
+            slotwise_options_free(o);
+        }
+    }
+
+    #[test]
+    fn refresh_intervals_below_the_documented_100_ms_floor_are_raised_to_it() {
+        let o = slotwise_options_new();
+        // SAFETY: a live handle.
+        unsafe {
+            assert_eq!(
+                slotwise_options_set_refresh_interval_ms(o, 1),
+                slotwise_result::Ok
+            );
+            // What the client applies when it connects.
+            let opts = (*o).client_options().0.normalized();
+            assert_eq!(opts.refresh_interval, Duration::from_millis(100));
             slotwise_options_free(o);
         }
     }
