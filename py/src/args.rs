@@ -43,7 +43,7 @@ pub fn push(cmd: &mut Cmd, a: &Bound<'_, PyAny>) -> PyResult<()> {
 /// A command from a full argv tuple (name first).
 pub fn command(args: &Bound<'_, PyTuple>) -> PyResult<Cmd> {
     if args.is_empty() {
-        return Err(errors::data_error(
+        return Err(errors::arg_error(
             args.py(),
             "execute_command() needs at least the command name",
         ));

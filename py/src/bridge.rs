@@ -135,8 +135,13 @@ pub struct LoopBridge {
 impl LoopBridge {
     #[new]
     fn new(py: Python<'_>) -> PyResult<LoopBridge> {
-        let b = Bridge::new()
-            .map_err(|e| errors::data_error(py, format!("cannot create the wake-up pipe: {e}")))?;
+        let b = Bridge::new().map_err(|e| {
+            errors::connection_error(
+                py,
+                format!("cannot create the asyncio wake-up pipe: {e} (out of file descriptors?)"),
+                "CONNECTION",
+            )
+        })?;
         Ok(LoopBridge { inner: Arc::new(b) })
     }
 

@@ -1,9 +1,11 @@
 //! The exception hierarchy (rooted at `slotwise.RedisError`, named like redis-py's) and the
 //! mapping from [`slotwise::Error`] to it.
 //!
-//! Every raised exception carries a stable `code` attribute (`CROSSSLOT`, `TIMEOUT`, ...,
-//! from [`slotwise::Error::code`]); server errors also carry `node`, and `CrossSlotError`
-//! carries `keys` and `slots`.
+//! Every instance carries a stable `code` attribute (`CROSSSLOT`, `TIMEOUT`, ..., from
+//! [`slotwise::Error::code`]) and `node` (`"host:port"`, or `None` when unknown): raised
+//! errors set their own, and each class has defaults (see [`register`]) so instances made
+//! elsewhere (the Python facade, user code) have both too. `CrossSlotError` also carries
+//! `keys` and `slots`.
 
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
@@ -52,13 +54,14 @@ create_exception!(
     slotwise,
     DataError,
     RedisError,
-    "An argument or option has a type or value slotwise cannot use."
+    "A command argument (code DATA) or client option (code CONFIG) slotwise cannot use."
 );
 create_exception!(
     slotwise,
     ResponseError,
     RedisError,
-    "The server answered with an error reply (ERR, WRONGTYPE, ...)."
+    "The server answered with an error reply (ERR, WRONGTYPE, ...), or with a reply of a type \
+     the command cannot produce (code TYPE)."
 );
 create_exception!(
     slotwise,
@@ -103,25 +106,112 @@ create_exception!(
     "The redirect budget (MOVED/ASK) of one request was spent."
 );
 
-/// Registers every exception class on the module.
+/// Registers every exception class on the module, each with class-level `code` (its usual
+/// code) and `node = None`, so that every instance has both attributes.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
-    m.add("RedisError", py.get_type::<RedisError>())?;
-    m.add("ConnectionError", py.get_type::<ConnectionError>())?;
-    m.add("AuthenticationError", py.get_type::<AuthenticationError>())?;
-    m.add("ProtocolError", py.get_type::<ProtocolError>())?;
-    m.add("BusyLoadingError", py.get_type::<BusyLoadingError>())?;
-    m.add("TimeoutError", py.get_type::<TimeoutError>())?;
-    m.add("DataError", py.get_type::<DataError>())?;
-    m.add("ResponseError", py.get_type::<ResponseError>())?;
-    m.add("ClusterDownError", py.get_type::<ClusterDownError>())?;
-    m.add("CrossSlotError", py.get_type::<CrossSlotError>())?;
-    m.add("TryAgainError", py.get_type::<TryAgainError>())?;
-    m.add("ReadOnlyError", py.get_type::<ReadOnlyError>())?;
-    m.add("NoPermissionError", py.get_type::<NoPermissionError>())?;
-    m.add("ClusterError", py.get_type::<ClusterError>())?;
-    m.add("RedirectBudgetError", py.get_type::<RedirectBudgetError>())?;
+    let classes = [
+        ("RedisError", py.get_type::<RedisError>(), "ERROR"),
+        (
+            "ConnectionError",
+            py.get_type::<ConnectionError>(),
+            "CONNECTION",
+        ),
+        (
+            "AuthenticationError",
+            py.get_type::<AuthenticationError>(),
+            "NOAUTH",
+        ),
+        ("ProtocolError", py.get_type::<ProtocolError>(), "PROTOCOL"),
+        (
+            "BusyLoadingError",
+            py.get_type::<BusyLoadingError>(),
+            "LOADING",
+        ),
+        ("TimeoutError", py.get_type::<TimeoutError>(), "TIMEOUT"),
+        ("DataError", py.get_type::<DataError>(), "DATA"),
+        ("ResponseError", py.get_type::<ResponseError>(), "ERR"),
+        (
+            "ClusterDownError",
+            py.get_type::<ClusterDownError>(),
+            "CLUSTERDOWN",
+        ),
+        (
+            "CrossSlotError",
+            py.get_type::<CrossSlotError>(),
+            "CROSSSLOT",
+        ),
+        ("TryAgainError", py.get_type::<TryAgainError>(), "TRYAGAIN"),
+        ("ReadOnlyError", py.get_type::<ReadOnlyError>(), "READONLY"),
+        (
+            "NoPermissionError",
+            py.get_type::<NoPermissionError>(),
+            "NOPERM",
+        ),
+        ("ClusterError", py.get_type::<ClusterError>(), "CLUSTER"),
+        (
+            "RedirectBudgetError",
+            py.get_type::<RedirectBudgetError>(),
+            "REDIRECT_BUDGET",
+        ),
+    ];
+    for (name, class, code) in classes {
+        class.setattr("code", code)?;
+        class.setattr("node", py.None())?;
+        m.add(name, class)?;
+    }
     Ok(())
+}
+
+/// What to do about a server error that slotwise retried (or could not retry) and gives up
+/// on; the text alone (`CLUSTERDOWN The cluster is down`) does not say.
+fn server_hint(kind: &ServerErrorKind) -> Option<&'static str> {
+    Some(match kind {
+        ServerErrorKind::ClusterDown(_) | ServerErrorKind::MasterDown => {
+            "the cluster (or this slot) is not serving, and stayed so through every retry; \
+             check CLUSTER INFO on the nodes (cluster_state, unassigned slots, failed \
+             primaries) and try again once the cluster is up, or raise max_retries / \
+             socket_timeout to wait longer"
+        }
+        ServerErrorKind::TryAgain => {
+            "a multi-key command touched a slot being migrated whose keys are split between \
+             two nodes, through every retry; try again once the migration has finished, or \
+             raise max_retries / socket_timeout to wait longer"
+        }
+        ServerErrorKind::ReadOnly => {
+            "a write reached a replica, even after refreshing the slot map (a failover in \
+             progress?); try again later, and check CLUSTER SHARDS for the current primaries"
+        }
+        ServerErrorKind::NoPerm => {
+            "the ACL user may not run this command or touch these keys; grant it with ACL \
+             SETUSER, or connect as a user that may (username=, password=)"
+        }
+        ServerErrorKind::Loading => {
+            "the node was still loading its dataset after every retry; wait until it has \
+             loaded (INFO persistence: loading:0), or raise max_retries / socket_timeout to \
+             wait longer"
+        }
+        ServerErrorKind::CrossSlot => {
+            "the keys must share one slot here; give them a common hash tag, e.g. \
+             \"{user42}:name\" and \"{user42}:email\" both hash only \"user42\""
+        }
+        ServerErrorKind::Auth => {
+            "the node wants credentials for this command; pass password= (and username= for \
+             an ACL user)"
+        }
+        _ => return None,
+    })
+}
+
+/// A server error's message: the server's text as is (as redis-py gives it) for the
+/// command's own errors (ERR, WRONGTYPE...); with the node and what to do for the routing
+/// and permission errors slotwise raises after its retries.
+fn server_message(text: &str, kind: &ServerErrorKind, node: Option<&str>) -> String {
+    match (server_hint(kind), node) {
+        (Some(hint), Some(n)) => format!("{text} (from {n}): {hint}"),
+        (Some(hint), None) => format!("{text}: {hint}"),
+        (None, _) => text.to_string(),
+    }
 }
 
 /// The Python exception for a core error, with its attributes set.
@@ -130,8 +220,11 @@ pub fn to_py_in(py: Python<'_>, e: Error) -> PyErr {
     let mut node = None;
     let err = match &e {
         Error::Server { error, node: n } => {
-            node = Some(n.clone());
-            let text = error.text.clone();
+            // "" (an error reply nested in a value) and "-" (no node owned the slot): unknown.
+            if !n.is_empty() && n != "-" {
+                node = Some(n.clone());
+            }
+            let text = server_message(&error.text, &error.kind, node.as_deref());
             match error.kind {
                 ServerErrorKind::ClusterDown(_) | ServerErrorKind::MasterDown => {
                     PyErr::new::<ClusterDownError, _>(text)
@@ -154,7 +247,10 @@ pub fn to_py_in(py: Python<'_>, e: Error) -> PyErr {
         }
         Error::Protocol { node: n, .. } => {
             node = Some(n.clone());
-            PyErr::new::<ProtocolError, _>(e.to_string())
+            PyErr::new::<ProtocolError, _>(format!(
+                "{e}; check that this address is a Redis node (not another service) and \
+                 whether its port expects TLS (ssl=True)"
+            ))
         }
         Error::Auth { node: n, .. } => {
             node = Some(n.clone());
@@ -167,7 +263,14 @@ pub fn to_py_in(py: Python<'_>, e: Error) -> PyErr {
             node = Some(n.clone());
             PyErr::new::<ClusterError, _>(e.to_string())
         }
-        _ => PyErr::new::<DataError, _>(e.to_string()),
+        // A reply of a type the command cannot produce: the server's answer is unusable,
+        // not the caller's argument (DataError is for arguments and options).
+        Error::Type { .. } => PyErr::new::<ResponseError, _>(format!(
+            "{e}: the node answered this command with an unexpected reply (a proxy or module \
+             in the way?)"
+        )),
+        Error::Config(_) => PyErr::new::<DataError, _>(e.to_string()),
+        _ => PyErr::new::<RedisError, _>(e.to_string()),
     };
     let value = err.value(py);
     let _ = value.setattr("code", code);
@@ -199,10 +302,27 @@ pub fn bad_arg(arg: &Bound<'_, PyAny>) -> PyErr {
     err
 }
 
-/// A `DataError` with a message (invalid options, empty commands).
+/// A `DataError` (code `CONFIG`) for an invalid client option.
 pub fn data_error(py: Python<'_>, msg: impl Into<String>) -> PyErr {
     let err = PyErr::new::<DataError, _>(msg.into());
     let _ = err.value(py).setattr("code", "CONFIG");
+    let _ = err.value(py).setattr("node", py.None());
+    err
+}
+
+/// A `DataError` (code `DATA`) for an invalid command argument (an empty command, a SCAN
+/// pattern that is not UTF-8).
+pub fn arg_error(py: Python<'_>, msg: impl Into<String>) -> PyErr {
+    let err = PyErr::new::<DataError, _>(msg.into());
+    let _ = err.value(py).setattr("code", "DATA");
+    let _ = err.value(py).setattr("node", py.None());
+    err
+}
+
+/// A `ConnectionError` with its own code (`FORKED`, `IO_THREAD`...).
+pub fn connection_error(py: Python<'_>, msg: impl Into<String>, code: &str) -> PyErr {
+    let err = PyErr::new::<ConnectionError, _>(msg.into());
+    let _ = err.value(py).setattr("code", code);
     let _ = err.value(py).setattr("node", py.None());
     err
 }

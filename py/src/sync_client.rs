@@ -54,7 +54,7 @@ pub fn pattern(m: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String>> {
     let b = c.arg_at(0).unwrap_or_default();
     match std::str::from_utf8(b) {
         Ok(s) => Ok(Some(s.to_string())),
-        Err(_) => Err(errors::data_error(
+        Err(_) => Err(errors::arg_error(
             m.py(),
             "the SCAN pattern must be valid UTF-8",
         )),

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
+from typing import Callable, Optional
 
 import pytest
 
 import slotwise
+import slotwise.asyncio
 
 from .cluster import Cluster, key_in_slot_owned_by
+from .fakenode import FakeNode, Script
 
 
 def test_hierarchy_is_rooted_at_redis_error() -> None:
@@ -133,3 +137,113 @@ def test_crossslot_outside_transactions_is_split_not_refused(rc: slotwise.Cluste
         rc.eval("return 1", 2, p + "a", p + "b")
     assert sorted(e.value.keys) == sorted([p + "a", p + "b"])
     assert len(e.value.slots) == 2
+
+
+# -- errors a scripted fake node gives byte for byte ----------------------------------------
+
+
+def _answer_writes_with(reply: bytes) -> Script:
+    def script(argv: list[bytes]) -> Optional[bytes]:
+        return reply if argv[0].upper() == b"SET" else b"+OK\r\n"
+
+    return script
+
+
+@pytest.mark.parametrize(
+    "reply, cls, code, hint, tries",
+    [
+        (b"CLUSTERDOWN The cluster is down", slotwise.ClusterDownError, "CLUSTERDOWN", "check CLUSTER INFO", 3),
+        (b"CLUSTERDOWN Hash slot not served", slotwise.ClusterDownError, "CLUSTERDOWN", "unassigned slots", 3),
+        (
+            b"TRYAGAIN Multiple keys request during rehashing of slot",
+            slotwise.TryAgainError,
+            "TRYAGAIN",
+            "once the migration has finished",
+            3,
+        ),
+        (
+            b"READONLY You can't write against a read only replica.",
+            slotwise.ReadOnlyError,
+            "READONLY",
+            "CLUSTER SHARDS for the current primaries",
+            3,
+        ),
+        (
+            b"LOADING Redis is loading the dataset in memory",
+            slotwise.BusyLoadingError,
+            "LOADING",
+            "wait until it has loaded",
+            3,
+        ),
+        (
+            b"NOPERM User app has no permissions to run the 'set' command",
+            slotwise.NoPermissionError,
+            "NOPERM",
+            "ACL SETUSER",
+            1,  # not retried: the answer will not change
+        ),
+    ],
+)
+def test_errors_after_the_retry_budget_name_the_node_and_what_to_do(
+    reply: bytes, cls: type[slotwise.RedisError], code: str, hint: str, tries: int
+) -> None:
+    with FakeNode(_answer_writes_with(b"-" + reply + b"\r\n")) as node:
+        with slotwise.Cluster(startup_nodes=[node.addr], max_retries=2, socket_timeout=60) as rc:
+            with pytest.raises(slotwise.RedisError) as e:
+                rc.set("k", "v")
+        assert len(node.commands(b"SET")) == tries
+    err = e.value
+    assert type(err) is cls
+    assert err.code == code and err.node == node.addr
+    msg = str(err)
+    assert msg.startswith(reply.decode()) and node.addr in msg and hint in msg, msg
+
+
+def test_tryagain_until_the_deadline_is_a_timeout_naming_what_the_node_said() -> None:
+    tryagain = _answer_writes_with(b"-TRYAGAIN Multiple keys request during rehashing of slot\r\n")
+    with FakeNode(tryagain) as node:
+        with slotwise.Cluster(startup_nodes=[node.addr], max_retries=100_000, socket_timeout=0.3) as rc:
+            with pytest.raises(slotwise.TimeoutError) as e:
+                rc.set("k", "v")
+        assert len(node.commands(b"SET")) >= 2  # retried until the deadline
+    assert e.value.code == "TIMEOUT"
+    msg = str(e.value)
+    assert "TRYAGAIN" in msg and node.addr in msg and "raise the request timeout" in msg, msg
+
+
+def test_garbage_bytes_are_a_protocol_error() -> None:
+    def garbage(argv: list[bytes]) -> Optional[bytes]:
+        return b"@@@ this is not RESP\r\n" if argv[0].upper() == b"GET" else b"+OK\r\n"
+
+    with FakeNode(garbage) as node:
+        with slotwise.Cluster(startup_nodes=[node.addr], socket_timeout=60) as rc:
+            with pytest.raises(slotwise.ProtocolError) as e:
+                rc.get("k")
+            assert rc.set("k", "v") is True  # a new connection serves the next command
+    err = e.value
+    assert isinstance(err, slotwise.ConnectionError)
+    assert err.code == "PROTOCOL" and err.node == node.addr
+    msg = str(err)
+    assert "malformed RESP" in msg and "is a Redis node" in msg, msg
+
+
+# -- code and node on every instance ---------------------------------------------------------
+
+
+def test_every_exception_class_and_instance_has_code_and_node() -> None:
+    for name in slotwise.exceptions.__all__:
+        cls = getattr(slotwise, name)
+        assert isinstance(cls.code, str) and cls.code, name
+        assert cls.node is None, name
+        err = cls("made by hand")
+        assert err.code == cls.code and err.node is None, name
+    assert slotwise.DataError("x").code == "DATA"
+    assert slotwise.ResponseError("x").code == "ERR"
+
+
+def test_error_replies_inside_values_have_no_node(rc: slotwise.Cluster, p: str) -> None:
+    got = rc.eval("return {1, redis.error_reply('ERR inner failure')}", 0)
+    assert got[0] == 1
+    inner = got[1]
+    assert isinstance(inner, slotwise.ResponseError)
+    assert str(inner) == "ERR inner failure" and inner.code == "ERR" and inner.node is None
