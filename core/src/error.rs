@@ -214,6 +214,9 @@ impl fmt::Display for Error {
                 f.write_str("; the node may be overloaded, paused or failing over: raise the request timeout if the command is slow")
             }
             Error::Io { node, source } => {
+                if let Some(hint) = crate::tls::hint(source) {
+                    return write!(f, "connection to {node} failed: {source}; {hint}");
+                }
                 write!(
                     f,
                     "connection to {node} failed: {source}; check that the node is up and the address is reachable from this host (for NAT/Docker, set an address map)"

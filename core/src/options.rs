@@ -37,12 +37,29 @@ impl fmt::Debug for Credentials {
 }
 
 /// TLS settings (rustls). Verification is on unless explicitly disabled.
+///
+/// ```
+/// use slotwise::TlsOptions;
+/// let tls = TlsOptions {
+///     ca_file: Some("ca.crt".into()),
+///     // For nodes that require client certificates (`tls-auth-clients yes`).
+///     client_cert_file: Some("client.crt".into()),
+///     client_key_file: Some("client.key".into()),
+///     ..TlsOptions::default()
+/// };
+/// # let _ = tls;
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TlsOptions {
     /// PEM file with the CA certificates to trust instead of the built-in roots.
     pub ca_file: Option<PathBuf>,
     /// Skip certificate verification (testing only).
     pub insecure_skip_verify: bool,
+    /// PEM file with the client certificate (and any intermediates) to present to nodes that
+    /// require one (`tls-auth-clients yes`). Needs [`TlsOptions::client_key_file`].
+    pub client_cert_file: Option<PathBuf>,
+    /// PEM file with the client certificate's private key (PKCS#8, PKCS#1 or SEC1).
+    pub client_key_file: Option<PathBuf>,
 }
 
 /// The RESP protocol version spoken after connecting.

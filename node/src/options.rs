@@ -245,6 +245,7 @@ fn tls(t: Option<Either<bool, TlsSettings>>) -> Option<TlsOptions> {
         Either::B(s) => Some(TlsOptions {
             ca_file: s.ca_file.map(Into::into),
             insecure_skip_verify: s.reject_unauthorized == Some(false),
+            ..TlsOptions::default()
         }),
     }
 }

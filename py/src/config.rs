@@ -143,6 +143,7 @@ impl Config {
             opts = opts.tls(TlsOptions {
                 ca_file: tls_ca_file,
                 insecure_skip_verify: tls_insecure,
+                ..TlsOptions::default()
             });
         }
         opts = opts.protocol(match protocol {

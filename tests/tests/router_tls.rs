@@ -27,7 +27,7 @@ fn tls_cluster() -> TestCluster {
 fn verified(ca: PathBuf) -> TlsOptions {
     TlsOptions {
         ca_file: Some(ca),
-        insecure_skip_verify: false,
+        ..TlsOptions::default()
     }
 }
 
@@ -243,8 +243,8 @@ fn blocking_and_async_clients_over_tls_ports_verification_and_misconfiguration()
 
     // Skipping verification (testing only) works without any CA.
     let insecure = ClientOptions::new(cluster.tls_seeds()).tls(TlsOptions {
-        ca_file: None,
         insecure_skip_verify: true,
+        ..TlsOptions::default()
     });
     let c = Client::connect(insecure.clone()).unwrap();
     let v: String = c.get("tls:3").unwrap();
