@@ -685,7 +685,8 @@ enum slotwise_result slotwise_options_set_user(struct slotwise_options *options,
 /**
  * Enables TLS (rustls; certificates are verified). `ca_file` is a PEM file of the CA
  * certificates to trust instead of the built-in roots, or NULL for the built-in roots.
- * The seeds must then be the nodes' TLS ports.
+ * The seeds must then be the nodes' TLS ports. A client certificate set with
+ * `slotwise_options_set_tls_client_cert` is kept.
  *
  * # Safety
  *
@@ -693,6 +694,22 @@ enum slotwise_result slotwise_options_set_user(struct slotwise_options *options,
  */
 enum slotwise_result slotwise_options_enable_tls(struct slotwise_options *options,
                                                  const char *ca_file);
+
+/**
+ * Presents a client certificate to nodes that require one (`tls-auth-clients yes`), and
+ * enables TLS if it was not. `cert_file` is a PEM file with the certificate (and any
+ * intermediates), `key_file` the PEM file of its private key (PKCS#8, PKCS#1 or SEC1); both
+ * are read by `slotwise_client_connect`, which fails with `SLOTWISE_RESULT_INVALID_ARGUMENT`
+ * naming the file if one cannot be read or they do not fit together. Both NULL removes the
+ * client certificate; one NULL is an error.
+ *
+ * # Safety
+ *
+ * `options` is a live handle or NULL; the paths are NUL-terminated strings or NULL.
+ */
+enum slotwise_result slotwise_options_set_tls_client_cert(struct slotwise_options *options,
+                                                          const char *cert_file,
+                                                          const char *key_file);
 
 /**
  * Turns certificate verification off (`skip` true; testing only) or back on, and enables

@@ -331,7 +331,8 @@ pub unsafe extern "C" fn slotwise_options_set_user(
 
 /// Enables TLS (rustls; certificates are verified). `ca_file` is a PEM file of the CA
 /// certificates to trust instead of the built-in roots, or NULL for the built-in roots.
-/// The seeds must then be the nodes' TLS ports.
+/// The seeds must then be the nodes' TLS ports. A client certificate set with
+/// `slotwise_options_set_tls_client_cert` is kept.
 ///
 /// # Safety
 ///
@@ -348,11 +349,51 @@ pub unsafe extern "C" fn slotwise_options_enable_tls(
             // SAFETY: non-NULL and NUL-terminated per the contract.
             Some(PathBuf::from(unsafe { arg_str(ca_file, "ca_file") }?))
         };
-        let insecure = o.opts.tls.as_ref().is_some_and(|t| t.insecure_skip_verify);
-        o.opts.tls = Some(TlsOptions {
-            ca_file,
-            insecure_skip_verify: insecure,
-        });
+        o.opts.tls.get_or_insert_with(TlsOptions::default).ca_file = ca_file;
+        Ok(())
+    })
+}
+
+/// Presents a client certificate to nodes that require one (`tls-auth-clients yes`), and
+/// enables TLS if it was not. `cert_file` is a PEM file with the certificate (and any
+/// intermediates), `key_file` the PEM file of its private key (PKCS#8, PKCS#1 or SEC1); both
+/// are read by `slotwise_client_connect`, which fails with `SLOTWISE_RESULT_INVALID_ARGUMENT`
+/// naming the file if one cannot be read or they do not fit together. Both NULL removes the
+/// client certificate; one NULL is an error.
+///
+/// # Safety
+///
+/// `options` is a live handle or NULL; the paths are NUL-terminated strings or NULL.
+#[no_mangle]
+pub unsafe extern "C" fn slotwise_options_set_tls_client_cert(
+    options: *mut slotwise_options,
+    cert_file: *const c_char,
+    key_file: *const c_char,
+) -> slotwise_result {
+    with_options("slotwise_options_set_tls_client_cert", options, |o| {
+        let (cert, key) = match (cert_file.is_null(), key_file.is_null()) {
+            (true, true) => (None, None),
+            (false, false) => (
+                // SAFETY: non-NULL and NUL-terminated per the contract.
+                Some(PathBuf::from(unsafe { arg_str(cert_file, "cert_file") }?)),
+                // SAFETY: as above.
+                Some(PathBuf::from(unsafe { arg_str(key_file, "key_file") }?)),
+            ),
+            (cert_missing, _) => {
+                return Err(Failure::invalid(format!(
+                    "{} is NULL: a client certificate needs both its certificate file and its \
+                     key file (or both NULL to remove it)",
+                    if cert_missing {
+                        "cert_file"
+                    } else {
+                        "key_file"
+                    }
+                )))
+            }
+        };
+        let tls = o.opts.tls.get_or_insert_with(TlsOptions::default);
+        tls.client_cert_file = cert;
+        tls.client_key_file = key;
         Ok(())
     })
 }

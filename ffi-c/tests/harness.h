@@ -6,6 +6,8 @@
  *   SLOTWISE_TEST_SEEDS      plain seeds, comma-separated
  *   SLOTWISE_TEST_TLS_SEEDS  TLS seeds, comma-separated
  *   SLOTWISE_TEST_CA_FILE    the cluster's CA certificate (PEM)
+ *   SLOTWISE_TEST_CLIENT_CERT / SLOTWISE_TEST_CLIENT_KEY
+ *                            the client certificate and key its TLS ports require (PEM)
  *   SLOTWISE_TEST_USER       ACL user NAME:PASS the tests authenticate as
  *   SLOTWISE_TEST_PASSWORD   the default user's password
  *   SLOTWISE_TEST_DIR        the cluster directory (for the ops helper)

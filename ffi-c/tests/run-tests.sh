@@ -22,11 +22,12 @@ cleanup() { "$testcluster" down --dir "$dir" >/dev/null 2>&1 || rm -rf "$dir"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# A TLS cluster with a default-user password and an ACL user: the tests cover plain and TLS
-# connections and both kinds of credentials on one cluster.
+# A TLS cluster with a default-user password and an ACL user, whose TLS ports require a
+# client certificate: the tests cover plain and TLS connections (with and without the
+# certificate) and both kinds of credentials on one cluster.
 password=c-tests-default-pass
 user=ctest:c-tests-user-pass
-if ! json=$("$testcluster" up --json --dir "$dir" --tls --password "$password" --acl-user "$user"); then
+if ! json=$("$testcluster" up --json --dir "$dir" --tls-auth-clients --password "$password" --acl-user "$user"); then
   echo "could not start the test cluster" >&2
   exit 1
 fi
@@ -34,7 +35,10 @@ fi
 list() { grep -o "\"$1\":\[[^]]*\]" <<<"$json" | grep -oE '[0-9.]+:[0-9]+' | paste -sd, -; }
 export SLOTWISE_TEST_SEEDS=$(list seeds)
 export SLOTWISE_TEST_TLS_SEEDS=$(list tls_seeds)
-export SLOTWISE_TEST_CA_FILE=$(grep -o '"ca_file":"[^"]*"' <<<"$json" | cut -d'"' -f4)
+json_path() { grep -o "\"$1\":\"[^\"]*\"" <<<"$json" | cut -d'"' -f4; }
+export SLOTWISE_TEST_CA_FILE=$(json_path ca_file)
+export SLOTWISE_TEST_CLIENT_CERT=$(json_path client_cert)
+export SLOTWISE_TEST_CLIENT_KEY=$(json_path client_key)
 export SLOTWISE_TEST_USER=$user
 export SLOTWISE_TEST_PASSWORD=$password
 export SLOTWISE_TEST_DIR=$dir

@@ -279,10 +279,13 @@ static void crossslot_names_each_key_slot_and_the_hash_tag_fix(void) {
   slotwise_reply_free(r);
 }
 
-static void tls_with_the_cluster_ca(void) {
+static void tls_with_the_cluster_ca_and_a_client_certificate(void) {
   slotwise_options *o = slotwise_options_new();
   CHECK_OK(h_add_seeds(o, h_env("SLOTWISE_TEST_TLS_SEEDS")));
   CHECK_OK(h_set_user(o));
+  /* Either order: enabling TLS keeps the client certificate. */
+  CHECK_OK(slotwise_options_set_tls_client_cert(o, h_env("SLOTWISE_TEST_CLIENT_CERT"),
+                                                h_env("SLOTWISE_TEST_CLIENT_KEY")));
   CHECK_OK(slotwise_options_enable_tls(o, h_env("SLOTWISE_TEST_CA_FILE")));
   slotwise_client *tls = h_connect_with(o);
   CHECK(tls != NULL);
@@ -293,6 +296,29 @@ static void tls_with_the_cluster_ca(void) {
   CHECK(h_reply_is(r, SLOTWISE_REPLY_TYPE_STRING, "over-tls", 8));
   slotwise_reply_free(r);
   slotwise_client_free(tls);
+
+  /* The nodes require a client certificate: without one the connection is refused, and
+   * the message says what to set. */
+  o = slotwise_options_new();
+  CHECK_OK(h_add_seeds(o, h_env("SLOTWISE_TEST_TLS_SEEDS")));
+  CHECK_OK(h_set_user(o));
+  CHECK_OK(slotwise_options_enable_tls(o, h_env("SLOTWISE_TEST_CA_FILE")));
+  slotwise_client *uncertified = NULL;
+  slotwise_result refused_res = slotwise_client_connect(o, &uncertified);
+  slotwise_options_free(o);
+  CHECK(refused_res != SLOTWISE_RESULT_OK && uncertified == NULL);
+  CHECK(h_error_has("requires a TLS client certificate"));
+
+  /* A key that is not the certificate's: refused before connecting, naming the file. */
+  o = slotwise_options_new();
+  CHECK_OK(h_add_seeds(o, h_env("SLOTWISE_TEST_TLS_SEEDS")));
+  CHECK_OK(slotwise_options_set_tls_client_cert(o, h_env("SLOTWISE_TEST_CLIENT_CERT"),
+                                                h_env("SLOTWISE_TEST_CLIENT_CERT")));
+  refused_res = slotwise_client_connect(o, &uncertified);
+  slotwise_options_free(o);
+  CHECK_RESULT(refused_res, SLOTWISE_RESULT_INVALID_ARGUMENT);
+  CHECK(uncertified == NULL && h_error_has("no private key") &&
+        h_error_has(h_env("SLOTWISE_TEST_CLIENT_CERT")));
 
   /* Without the CA the self-signed certificates are refused, and the message says so. */
   o = slotwise_options_new();
@@ -473,7 +499,7 @@ int main(void) {
   RUN(printf_conversions_format_like_printf);
   RUN(server_error_replies_are_a_result_code);
   RUN(crossslot_names_each_key_slot_and_the_hash_tag_fix);
-  RUN(tls_with_the_cluster_ca);
+  RUN(tls_with_the_cluster_ca_and_a_client_certificate);
   RUN(default_user_password_works_too);
   RUN(address_map_table_reroutes_announced_addresses);
   RUN(address_map_callback_decides_where_commands_go);

@@ -64,6 +64,16 @@ static void null_handles_and_outputs_are_reported_not_dereferenced(void) {
                SLOTWISE_RESULT_NULL_ARGUMENT);
   CHECK_RESULT(slotwise_options_set_request_timeout_ms(NULL, 5), SLOTWISE_RESULT_NULL_ARGUMENT);
   CHECK_OK(slotwise_options_enable_tls(o, NULL)); /* NULL CA: the built-in roots */
+  CHECK_RESULT(slotwise_options_set_tls_client_cert(NULL, "c.crt", "c.key"),
+               SLOTWISE_RESULT_NULL_ARGUMENT);
+  /* Half a certificate/key pair is refused at once; both NULL removes the certificate. */
+  CHECK_RESULT(slotwise_options_set_tls_client_cert(o, "c.crt", NULL),
+               SLOTWISE_RESULT_INVALID_ARGUMENT);
+  CHECK(h_error_has("key_file is NULL"));
+  CHECK_RESULT(slotwise_options_set_tls_client_cert(o, NULL, "c.key"),
+               SLOTWISE_RESULT_INVALID_ARGUMENT);
+  CHECK(h_error_has("cert_file is NULL"));
+  CHECK_OK(slotwise_options_set_tls_client_cert(o, NULL, NULL));
   slotwise_options_free(o);
 }
 
