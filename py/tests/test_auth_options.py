@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Callable
+
 import pytest
 
 import slotwise
+import slotwise.asyncio
 
 from .cluster import Cluster
 
@@ -103,3 +107,79 @@ def test_tls_cluster() -> None:
             slotwise.Cluster(startup_nodes=[tls_seed], ssl=True, socket_connect_timeout=1)
     finally:
         c.down()
+
+
+SECRETS = ("hunter2pw", "bobuser")
+
+
+def _message_of(f: Callable[[], object]) -> str:
+    with pytest.raises(slotwise.DataError) as e:
+        f()
+    assert e.value.code == "CONFIG"
+    return str(e.value)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: slotwise.Cluster(url="redis://:hunter2pw@/"),
+        lambda: slotwise.Cluster(url="redis://bobuser:hunter2pw@"),
+        lambda: slotwise.Cluster.from_url("redis://bobuser:hunter2pw@h:1/3"),
+        lambda: slotwise.Cluster.from_url("http://bobuser:hunter2pw@h:1"),
+        lambda: slotwise.Cluster.from_url("bobuser:hunter2pw@h:1"),
+        lambda: slotwise.Cluster.from_url("redis://h:1/3?username=bobuser&password=hunter2pw"),
+        lambda: slotwise.Cluster.from_url("redis://bob:p@ss/hunter2pw@h:1", max_retries="x"),
+        lambda: slotwise.Cluster(startup_nodes=["redis://bobuser:hunter2pw@127.0.0.1:7000"]),
+        lambda: slotwise.Cluster(startup_nodes=["bobuser:hunter2pw@127.0.0.1:7000"]),
+        lambda: slotwise.Cluster(startup_nodes=[("bobuser:hunter2pw@127.0.0.1", 7000)]),
+        lambda: slotwise.Cluster(startup_nodes=[slotwise.ClusterNode("bobuser:hunter2pw@h", 1)]),
+        lambda: slotwise.Cluster(startup_nodes=[{"host": "bobuser:hunter2pw@h"}]),  # type: ignore[list-item]
+        lambda: slotwise.Cluster(host="bobuser:hunter2pw@h", port=1),
+        lambda: slotwise.Cluster(startup_nodes=[object(), "bobuser:hunter2pw@h:1"]),  # type: ignore[list-item]
+        lambda: slotwise.Cluster(startup_nodes=["redis://bobuser:hunter2pw@h"]),
+    ],
+)
+def test_urls_and_seeds_in_error_messages_never_show_credentials(make: Callable[[], object]) -> None:
+    try:
+        make()
+    except slotwise.DataError as e:
+        msg = str(e)
+    except TypeError as e:  # a keyword of the wrong type
+        msg = str(e)
+    else:
+        pytest.fail("no error")
+    assert not any(s in msg for s in SECRETS), msg
+    assert not any(s in repr(msg) for s in SECRETS), msg
+
+
+def test_redact_hides_userinfo_and_query_credentials() -> None:
+    from slotwise._options import redact
+
+    assert redact("redis://:pw@/") == "redis://***@/"
+    assert redact("redis://u:p@ss/w@h:1,h2:2/0") == "redis://***@h:1,h2:2/0"
+    assert redact("u:pw@h:1") == "***@h:1"
+    assert redact("redis://h:1?password=x&decode_responses=1") == "redis://h:1?password=***&decode_responses=1"
+    assert redact("h:1") == "h:1"
+
+
+def test_bad_url_query_options_are_data_errors_naming_option_and_value() -> None:
+    msg = _message_of(lambda: slotwise.Cluster.from_url("redis://127.0.0.1:1?socket_timeout=soon"))
+    assert "socket_timeout" in msg and "'soon'" in msg
+    msg = _message_of(lambda: slotwise.Cluster.from_url("redis://127.0.0.1:1?max_retries=2.5"))
+    assert "max_retries" in msg and "'2.5'" in msg and "integer" in msg
+    msg = _message_of(lambda: slotwise.Cluster.from_url("redis://127.0.0.1:1?protocol=three"))
+    assert "protocol" in msg and "'three'" in msg
+    msg = _message_of(lambda: slotwise.Cluster.from_url("redis://127.0.0.1:1?no_such=1"))
+    assert "'no_such'" in msg and "socket_timeout" in msg  # names what is supported
+
+
+def test_url_hosts_without_a_port_get_6379_ipv6_included() -> None:
+    from slotwise._options import from_url, split
+
+    assert from_url("redis://[::1]")["startup_nodes"] == ["[::1]:6379"]
+    assert from_url("redis://[::1]:7000,[fe80::2]/0")["startup_nodes"] == ["[::1]:7000", "[fe80::2]:6379"]
+    assert from_url("redis://pw@example.com,h2:7001")["startup_nodes"] == ["example.com:6379", "h2:7001"]
+    assert split("[::1]:6379") == ("::1", 6379)
+    # The seed is usable as such (discovery fails here only because nothing listens).
+    with pytest.raises(slotwise.ConnectionError, match=r"\[::1\]:6379"):
+        slotwise.Cluster.from_url("redis://[::1]", socket_connect_timeout=0.5)

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import re
 import ssl
 from typing import Any, Callable, Iterable, Mapping, Optional, Tuple, Union
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import _native
-from .exceptions import DataError
+from .exceptions import DataError, _error
 
 Address = Tuple[str, int]
 AddressRemap = Union[
@@ -40,6 +41,28 @@ IGNORED_REDIS_PY_KWARGS = frozenset(
         "db",
     }
 )
+
+
+def _config_error(message: str) -> DataError:
+    return _error(DataError, message, "CONFIG")
+
+
+_QUERY_SECRET = re.compile(r"((?:^|[?&;])(?:password|username)=)[^&;#]*", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """``text`` with the credentials of a URL or seed replaced by ``***``, for error
+    messages: the userinfo (everything between ``scheme://``, or the start, and the last
+    ``@``, so a password containing ``@`` or ``/`` cannot leak either) and ``password=`` /
+    ``username=`` query options."""
+    text = _QUERY_SECRET.sub(r"\1***", text)
+    if "@" not in text:
+        return text
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        rest = text
+    head = f"{scheme}://" if sep else ""
+    return head + "***@" + rest.rpartition("@")[2]
 
 
 class ClusterNode:
@@ -74,22 +97,34 @@ def split(addr: str) -> Address:
     """``host:port`` (or ``[v6]:port``) into a pair."""
     host, _, port = addr.rpartition(":")
     if not host or not port.isdigit():
-        raise DataError(f"not a host:port address: {addr!r}")
+        raise _config_error(
+            f"not a host:port address: {redact(addr)!r} (IPv6 hosts in brackets: '[::1]:7000')"
+        )
     return host.strip("[]"), int(port)
+
+
+def _checked(seed: str) -> str:
+    if "@" in seed or "://" in seed:
+        raise _config_error(
+            f"startup node {redact(seed)!r} is a URL or contains credentials: pass "
+            "'host:port' seeds with password= (and username=), or the whole URL as url="
+        )
+    split(seed)
+    return seed
 
 
 def _seed(node: object) -> str:
     if isinstance(node, ClusterNode):
-        return node.name
+        return _checked(node.name)
     if isinstance(node, str):
-        split(node)
-        return node
+        return _checked(node)
     if isinstance(node, tuple) and len(node) == 2:
-        return join(str(node[0]), int(node[1]))
+        return _checked(join(str(node[0]), int(node[1])))
     if isinstance(node, Mapping) and "host" in node:
-        return join(str(node["host"]), int(node.get("port", 6379)))
-    raise DataError(
-        f"startup node {node!r} is neither 'host:port', (host, port) nor a ClusterNode"
+        return _checked(join(str(node["host"]), int(node.get("port", 6379))))
+    raise _config_error(
+        f"startup node {redact(repr(node))} is neither 'host:port', (host, port) nor a "
+        "ClusterNode"
     )
 
 
@@ -101,7 +136,7 @@ def seeds(
     """Every seed as ``host:port``."""
     out: list[str] = []
     if host is not None:
-        out.append(join(host, port))
+        out.append(_checked(join(host, port)))
     if startup_nodes is None:
         pass
     elif isinstance(startup_nodes, (str, ClusterNode)) or (
@@ -113,7 +148,7 @@ def seeds(
     else:
         out.extend(_seed(n) for n in startup_nodes)
     if not out:
-        raise DataError(
+        raise _config_error(
             "no startup nodes: pass startup_nodes=['host:port', ...] or host= and port="
         )
     return out
@@ -130,7 +165,7 @@ def remap(address_remap: Optional[AddressRemap]) -> Any:
     if isinstance(address_remap, Mapping):
         return {_addr(k): _addr(v) for k, v in address_remap.items()}
     if not callable(address_remap):
-        raise DataError("address_remap must be a callable or a dict")
+        raise _config_error("address_remap must be a callable or a dict")
     f = address_remap
 
     def apply(announced: str) -> Optional[str]:
@@ -164,10 +199,13 @@ def build(given: Mapping[str, Any]) -> _native.Config:
     if unknown:
         raise TypeError(f"Cluster() got unexpected keyword arguments: {', '.join(unknown)}")
     if extra.get("db") not in (None, 0):
-        raise DataError("Redis Cluster has only database 0")
+        raise _config_error("Redis Cluster has only database 0: drop db= (or pass db=0)")
     encoding, errors = args["encoding"], args["encoding_errors"]
     if encoding.replace("-", "").lower() != "utf8" or errors != "strict":
-        raise DataError("slotwise decodes replies as UTF-8 (strict) only")
+        raise _config_error(
+            "slotwise decodes replies as UTF-8 (strict) only: drop encoding= and "
+            "encoding_errors=, or decode bytes replies yourself"
+        )
     policy = args["read_policy"] or ("round_robin" if args["read_from_replicas"] else "primary")
     tls, ca_file, insecure = tls_options(
         bool(args["ssl"]), args["ssl_ca_certs"], args["ssl_cert_reqs"]
@@ -192,14 +230,30 @@ def build(given: Mapping[str, Any]) -> _native.Config:
 
 
 _BOOL = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
+_FLOAT_OPTIONS = ("socket_timeout", "socket_connect_timeout", "refresh_interval")
+_INT_OPTIONS = ("max_redirects", "max_retries", "protocol")
+_STR_OPTIONS = ("ssl_ca_certs", "ssl_cert_reqs", "read_policy", "username", "password")
+
+
+def _url_host(h: str) -> str:
+    """One ``host[:port]`` of a URL as a seed (port 6379 when absent; IPv6 in brackets)."""
+    if h.startswith("["):
+        if h.endswith("]"):
+            return f"{h}:6379"
+        return h
+    return h if ":" in h else f"{h}:6379"
 
 
 def from_url(url: str) -> dict[str, Any]:
     """Keyword arguments from ``redis://[[user]:password@]host:port[,host:port...][/0]``
-    (``rediss://`` for TLS), with query options such as ``?decode_responses=true``."""
+    (``rediss://`` for TLS), with query options such as ``?decode_responses=true``.
+    Error messages show the URL with its credentials replaced by ``***``."""
     parts = urlsplit(url)
-    if parts.scheme not in ("redis", "rediss"):
-        raise DataError(f"unsupported URL scheme {parts.scheme!r}: use redis:// or rediss://")
+    if parts.scheme not in ("redis", "rediss") or "://" not in url:
+        raise _config_error(
+            f"unsupported URL scheme in {redact(url)!r}: use redis://host:port or "
+            "rediss://host:port"
+        )
     kwargs: dict[str, Any] = {}
     netloc = parts.netloc
     if "@" in netloc:
@@ -213,25 +267,43 @@ def from_url(url: str) -> dict[str, Any]:
             kwargs["password"] = unquote(user)
     hosts = [h for h in netloc.split(",") if h]
     if not hosts:
-        raise DataError(f"no host in URL {url!r}")
-    kwargs["startup_nodes"] = [h if ":" in h.strip("[]") or "]:" in h else f"{h}:6379" for h in hosts]
+        raise _config_error(f"no host in URL {redact(url)!r}: use redis://host:port")
+    kwargs["startup_nodes"] = [_url_host(h) for h in hosts]
     db = parts.path.strip("/")
     if db not in ("", "0"):
-        raise DataError("Redis Cluster has only database 0")
+        if db.isdigit():
+            raise _config_error(
+                f"Redis Cluster has only database 0, the URL asks for database {db}: drop "
+                "the /<db> path (or use /0)"
+            )
+        raise _config_error(
+            "the URL path must be empty or /0 (Redis Cluster has only database 0); a '/' "
+            "in a password must be percent-encoded as %2F"
+        )
     if parts.scheme == "rediss":
         kwargs["ssl"] = True
     for key, values in parse_qs(parts.query).items():
         value = values[-1]
         if key in ("decode_responses", "ssl", "read_from_replicas"):
             if value.lower() not in _BOOL:
-                raise DataError(f"{key} in the URL must be true or false, not {value!r}")
+                raise _config_error(f"{key} in the URL must be true or false, not {value!r}")
             kwargs[key] = _BOOL[value.lower()]
-        elif key in ("socket_timeout", "socket_connect_timeout", "refresh_interval"):
-            kwargs[key] = float(value)
-        elif key in ("max_redirects", "max_retries", "protocol"):
-            kwargs[key] = int(value)
-        elif key in ("ssl_ca_certs", "ssl_cert_reqs", "read_policy", "username", "password"):
+        elif key in _FLOAT_OPTIONS:
+            try:
+                kwargs[key] = float(value)
+            except ValueError:
+                raise _config_error(
+                    f"{key} in the URL must be a number of seconds, not {value!r}"
+                ) from None
+        elif key in _INT_OPTIONS:
+            try:
+                kwargs[key] = int(value)
+            except ValueError:
+                raise _config_error(f"{key} in the URL must be an integer, not {value!r}") from None
+        elif key in _STR_OPTIONS:
             kwargs[key] = value
         else:
-            raise DataError(f"unsupported URL option {key!r}")
+            known = ", ".join(("decode_responses", "ssl", "read_from_replicas")
+                              + _FLOAT_OPTIONS + _INT_OPTIONS + _STR_OPTIONS)
+            raise _config_error(f"unsupported URL option {key!r} (supported: {known})")
     return kwargs
