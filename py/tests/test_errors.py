@@ -227,6 +227,57 @@ def test_garbage_bytes_are_a_protocol_error() -> None:
     assert "malformed RESP" in msg and "is a Redis node" in msg, msg
 
 
+def test_info_raises_the_error_of_the_node_that_refused() -> None:
+    def noperm_info(argv: list[bytes]) -> Optional[bytes]:
+        if argv[0].upper() == b"INFO":
+            return b"-NOPERM User app has no permissions to run the 'info' command\r\n"
+        return b"+OK\r\n"
+
+    with FakeNode(noperm_info) as node:
+        with slotwise.Cluster(startup_nodes=[node.addr]) as rc:
+            with pytest.raises(slotwise.NoPermissionError) as e:
+                rc.info()
+            assert e.value.node == node.addr
+            # In a pipeline with raise_on_error=False, the error takes INFO's place.
+            res = rc.pipeline().info().set("k", "v").execute(raise_on_error=False)
+            assert isinstance(res[0], slotwise.NoPermissionError) and res[1] is True
+
+
+def test_an_error_entry_of_a_per_node_reply_is_raised_with_its_node() -> None:
+    from slotwise._commands import _parse_cluster_info
+
+    refused = slotwise.NoPermissionError("NOPERM no INFO for you")
+    ok = b"# Server\r\nredis_version:7.2.4\r\n"
+    with pytest.raises(slotwise.NoPermissionError) as e:
+        _parse_cluster_info({b"10.0.0.1:7000": ok, b"10.0.0.2:7000": refused})
+    assert e.value is refused and e.value.node == "10.0.0.2:7000"
+    assert _parse_cluster_info({b"10.0.0.1:7000": ok}) == {"10.0.0.1:7000": {"redis_version": "7.2.4"}}
+
+
+def test_scan_iter_with_type_raises_when_a_type_lookup_fails() -> None:
+    def script(argv: list[bytes]) -> Optional[bytes]:
+        name = argv[0].upper()
+        if name == b"SCAN":
+            return b"*2\r\n$1\r\n0\r\n*2\r\n$1\r\na\r\n$1\r\nb\r\n"
+        if name == b"TYPE":
+            return b"+string\r\n" if argv[1] == b"a" else b"-ERR TYPE failed here\r\n"
+        return b"+OK\r\n"
+
+    with FakeNode(script) as node:
+        with slotwise.Cluster(startup_nodes=[node.addr]) as rc:
+            assert list(rc.scan_iter()) == [b"a", b"b"]
+            with pytest.raises(slotwise.ResponseError, match="TYPE failed here"):
+                list(rc.scan_iter(_type="string"))
+
+        async def main() -> None:
+            async with slotwise.asyncio.Cluster(startup_nodes=[node.addr]) as arc:
+                assert [k async for k in arc.scan_iter()] == [b"a", b"b"]
+                with pytest.raises(slotwise.ResponseError, match="TYPE failed here"):
+                    [k async for k in arc.scan_iter(_type="string")]
+
+        asyncio.run(main())
+
+
 # -- code and node on every instance ---------------------------------------------------------
 
 
@@ -239,6 +290,13 @@ def test_every_exception_class_and_instance_has_code_and_node() -> None:
         assert err.code == cls.code and err.node is None, name
     assert slotwise.DataError("x").code == "DATA"
     assert slotwise.ResponseError("x").code == "ERR"
+
+
+def test_execute_command_refuses_redis_py_routing_options(rc: slotwise.Cluster, p: str) -> None:
+    with pytest.raises(slotwise.DataError, match=r"target_nodes.*routes every command itself, by its keys"):
+        rc.execute_command("GET", p + "k", target_nodes="all")
+    with pytest.raises(slotwise.DataError, match="keys, target_nodes"):
+        rc.pipeline().execute_command("GET", p + "k", target_nodes="all", keys=[p + "k"])
 
 
 def test_error_replies_inside_values_have_no_node(rc: slotwise.Cluster, p: str) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 from typing import Any, Callable, Iterable, Mapping, Optional, Union
 
-from .exceptions import DataError
+from .exceptions import DataError, RedisError
 
 #: What commands accept as keys and values (like redis-py).
 EncodableT = Union[bytes, bytearray, memoryview, str, int, float]
@@ -76,11 +76,19 @@ def parse_info(text: Union[str, bytes]) -> dict[str, Any]:
 
 
 def _parse_cluster_info(reply: Any) -> Any:
-    """INFO fanned out to every node: ``{node: {field: value}}``."""
+    """INFO fanned out to every node: ``{node: {field: value}}``. A node that answered
+    with an error (NOPERM, LOADING...) fails the call with that error (naming the node): a
+    dict missing a node would read as a smaller cluster."""
     if isinstance(reply, dict):
-        return {
-            (k.decode() if isinstance(k, bytes) else k): parse_info(v) for k, v in reply.items()
-        }
+        out: dict[str, Any] = {}
+        for k, v in reply.items():
+            node = k.decode() if isinstance(k, bytes) else k
+            if isinstance(v, RedisError):
+                if v.node is None:
+                    v.node = node
+                raise v
+            out[node] = parse_info(v)
+        return out
     if isinstance(reply, (str, bytes)):
         return parse_info(reply)
     return reply
@@ -103,7 +111,17 @@ class Commands:
 
     def execute_command(self, *args: EncodableT, **options: Any) -> ResponseT:
         """Runs any command: ``execute_command("HINCRBY", "h", "f", 1)``. The reply gets
-        redis-py's conversion for the commands this module knows."""
+        redis-py's conversion for the commands this module knows.
+
+        redis-py's keyword options (``target_nodes=``...) are refused with
+        :class:`DataError`: slotwise routes every command itself, by its keys."""
+        if options:
+            names = ", ".join(sorted(options))
+            raise DataError(
+                f"execute_command() does not take {names}: slotwise routes every command "
+                "itself, by its keys (keyless commands go to one node or to every primary, "
+                "as the command needs); drop the keyword(s)"
+            )
         return self._call(*args)
 
     # -- strings ---------------------------------------------------------------------------

@@ -39,7 +39,7 @@ from typing import (
 from . import _native, _options
 from ._commands import Commands, EncodableT, KeyT
 from ._options import AddressRemap, ClusterNode, StartupNode
-from .client import Stats, _post, _raise_first
+from .client import Stats, _finish, _keep_type
 from .exceptions import ConnectionError, DataError
 
 __all__ = ["Cluster", "Pipeline", "ClusterNode"]
@@ -148,7 +148,8 @@ class Cluster(Commands):
         count: Optional[int] = None,
         _type: Optional[str] = None,
     ) -> AsyncIterator[Any]:
-        """Every key of the cluster (each primary in turn): ``async for k in rc.scan_iter()``."""
+        """Every key of the cluster (each primary in turn): ``async for k in rc.scan_iter()``
+        (``_type`` as in :meth:`slotwise.Cluster.scan_iter`)."""
         n = await self._client()
         scan = n.scan(match, count)
         while True:
@@ -157,12 +158,7 @@ class Cluster(Commands):
                 return
             if _type is not None and page:
                 types = await n.run_pipeline([("TYPE", k) for k in page], False)
-                want = _type.lower()
-                page = [
-                    k
-                    for k, t in zip(page, types)
-                    if (t.decode() if isinstance(t, bytes) else t) == want
-                ]
+                page = _keep_type(page, types, _type.lower())
             for k in page:
                 yield k
 
@@ -252,9 +248,7 @@ class Pipeline(Commands):
             return []
         n = await self._client._client()
         results = await n.run_pipeline(commands, self.transaction)
-        if raise_on_error:
-            _raise_first(results, commands, self.transaction)
-        return _post(results, posts)
+        return _finish(results, commands, posts, self.transaction, raise_on_error)
 
     def reset(self) -> None:
         """Drops every queued command."""

@@ -34,10 +34,40 @@ def _raise_first(results: List[Any], commands: List[Tuple[Any, ...]], transactio
 
 
 def _post(results: List[Any], posts: List[Optional[Callable[[Any], Any]]]) -> List[Any]:
+    """Applies each command's Python-side conversion; one that finds an error inside the
+    reply (INFO of a node that refused) leaves that error in the command's place."""
     for i, post in enumerate(posts):
         if post is not None and not isinstance(results[i], RedisError):
-            results[i] = post(results[i])
+            try:
+                results[i] = post(results[i])
+            except RedisError as e:
+                results[i] = e
     return results
+
+
+def _finish(
+    results: List[Any],
+    commands: List[Tuple[Any, ...]],
+    posts: List[Optional[Callable[[Any], Any]]],
+    transaction: bool,
+    raise_on_error: bool,
+) -> List[Any]:
+    results = _post(results, posts)
+    if raise_on_error:
+        _raise_first(results, commands, transaction)
+    return results
+
+
+def _keep_type(page: List[Any], types: List[Any], want: str) -> List[Any]:
+    """The keys of a SCAN page whose TYPE is ``want``; a TYPE that failed raises its error
+    (leaving the key out would hide it)."""
+    out = []
+    for k, t in zip(page, types):
+        if isinstance(t, RedisError):
+            raise t
+        if (t.decode() if isinstance(t, bytes) else t) == want:
+            out.append(k)
+    return out
 
 
 class Cluster(Commands):
@@ -136,7 +166,7 @@ class Cluster(Commands):
         _type: Optional[str] = None,
     ) -> Iterator[Any]:
         """Every key of the cluster (each primary in turn), matching ``match``; ``_type``
-        keeps keys of one type (checked with TYPE per page)."""
+        keeps keys of one type (checked with TYPE per page; a TYPE that fails raises)."""
         scan = self._native.scan(match, count)
         while True:
             page = self._native.scan_next(scan)
@@ -144,12 +174,7 @@ class Cluster(Commands):
                 return
             if _type is not None and page:
                 types = self._native.run_pipeline([("TYPE", k) for k in page], False)
-                want = _type.lower()
-                page = [
-                    k
-                    for k, t in zip(page, types)
-                    if (t.decode() if isinstance(t, bytes) else t) == want
-                ]
+                page = _keep_type(page, types, _type.lower())
             yield from page
 
     def stats(self) -> Stats:
@@ -228,16 +253,15 @@ class Pipeline(Commands):
 
     def execute(self, raise_on_error: bool = True) -> List[Any]:
         """Sends every queued command and returns their replies in order. With
-        ``raise_on_error`` (default) the first failed command's error is raised; otherwise
-        errors are returned in place. The queue is emptied either way."""
+        ``raise_on_error`` (default) the first failed command's error is raised, after
+        every command ran; otherwise errors are returned in place. The queue is emptied
+        either way."""
         commands, posts = self._commands, self._posts
         self.reset()
         if not commands:
             return []
         results = self._client._native.run_pipeline(commands, self.transaction)
-        if raise_on_error:
-            _raise_first(results, commands, self.transaction)
-        return _post(results, posts)
+        return _finish(results, commands, posts, self.transaction, raise_on_error)
 
     def reset(self) -> None:
         """Drops every queued command."""
