@@ -57,6 +57,21 @@ impl AsyncClient {
         self.event_loop
             .call_method0(py, intern!(py, "create_future"))
     }
+
+    /// Queues one command; returns the future of its reply converted with `shape`.
+    fn run(&self, py: Python<'_>, cmd: slotwise::Cmd, shape: reply::Shape) -> PyResult<Py<PyAny>> {
+        let fut = self.future(py)?;
+        let done_fut = fut.clone_ref(py);
+        let (client, bridge, decode) = (self.inner.clone(), self.bridge.clone(), self.decode);
+        queue(py, &self.bridge, async move {
+            let r = client.exec(cmd).await;
+            bridge.complete(Done {
+                fut: done_fut,
+                out: Out::Reply(r, shape, decode),
+            });
+        })?;
+        Ok(fut)
+    }
 }
 
 fn queue<F>(py: Python<'_>, bridge: &Bridge, job: F) -> PyResult<()>
@@ -102,29 +117,30 @@ impl AsyncClient {
         self.check_fork(py)?;
         let cmd = args::command(args)?;
         let shape = reply::shape_of(&cmd);
-        let fut = self.future(py)?;
-        let done_fut = fut.clone_ref(py);
-        let (client, bridge, decode) = (self.inner.clone(), self.bridge.clone(), self.decode);
-        queue(py, &self.bridge, async move {
-            let r = client.exec(cmd).await;
-            bridge.complete(Done {
-                fut: done_fut,
-                out: Out::Reply(r, shape, decode),
-            });
-        })?;
-        Ok(fut)
+        self.run(py, cmd, shape)
+    }
+
+    /// Runs one command; returns a future of its reply with the generic conversion only.
+    #[pyo3(signature = (*args))]
+    fn execute_raw(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
+        self.check_fork(py)?;
+        let cmd = args::command(args)?;
+        self.run(py, cmd, reply::Shape::Raw)
     }
 
     /// Runs a pipeline of argv tuples; returns a future of every result in order (errors as
-    /// exception instances).
+    /// exception instances). The commands at the indexes in `raw` get the generic
+    /// conversion only.
+    #[pyo3(signature = (commands, transaction, raw=None))]
     fn run_pipeline(
         &self,
         py: Python<'_>,
         commands: &Bound<'_, PyList>,
         transaction: bool,
+        raw: Option<Vec<usize>>,
     ) -> PyResult<Py<PyAny>> {
         self.check_fork(py)?;
-        let (p, shapes) = batch::pipeline(commands, transaction)?;
+        let (p, shapes) = batch::pipeline(commands, transaction, raw)?;
         let fut = self.future(py)?;
         let done_fut = fut.clone_ref(py);
         let (client, bridge, decode) = (self.inner.clone(), self.bridge.clone(), self.decode);

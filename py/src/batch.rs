@@ -10,10 +10,12 @@ use crate::reply::{self, Shape};
 use crate::{args, errors};
 
 /// A pipeline (or MULTI/EXEC transaction) from a list of argv tuples, with each command's
-/// reply shape.
+/// reply shape; the commands at the indexes in `raw` keep their replies unconverted (the
+/// facade converts them itself).
 pub fn pipeline(
     commands: &Bound<'_, PyList>,
     transaction: bool,
+    raw: Option<Vec<usize>>,
 ) -> PyResult<(Pipeline, Vec<Shape>)> {
     let mut p = if transaction {
         Pipeline::transaction()
@@ -26,6 +28,11 @@ pub fn pipeline(
         let cmd = args::command(&argv)?;
         shapes.push(reply::shape_of(&cmd));
         p.add(cmd);
+    }
+    for i in raw.into_iter().flatten() {
+        if let Some(s) = shapes.get_mut(i) {
+            *s = Shape::Raw;
+        }
     }
     Ok((p, shapes))
 }

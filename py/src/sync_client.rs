@@ -109,15 +109,28 @@ impl Client {
         answer(py, r, shape, self.decode)
     }
 
+    /// Runs one command and returns its reply with the generic conversion only (no
+    /// per-command shape: `ZRANGE ... WITHSCORES` stays a flat list of raw scores).
+    #[pyo3(signature = (*args))]
+    fn execute_raw(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
+        let cmd = args::command(args)?;
+        let client = &self.inner;
+        let r = py.detach(|| client.exec(cmd));
+        answer(py, r, Shape::Raw, self.decode)
+    }
+
     /// Runs a pipeline of argv tuples; returns every result in order (errors as exception
-    /// instances). With `transaction`, runs MULTI/EXEC (keys must share one slot).
+    /// instances). With `transaction`, runs MULTI/EXEC (keys must share one slot). The
+    /// commands at the indexes in `raw` get the generic conversion only.
+    #[pyo3(signature = (commands, transaction, raw=None))]
     fn run_pipeline(
         &self,
         py: Python<'_>,
         commands: &Bound<'_, PyList>,
         transaction: bool,
+        raw: Option<Vec<usize>>,
     ) -> PyResult<Py<PyList>> {
-        let (p, shapes) = batch::pipeline(commands, transaction)?;
+        let (p, shapes) = batch::pipeline(commands, transaction, raw)?;
         if p.is_empty() {
             return Ok(PyList::empty(py).unbind());
         }

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
+from decimal import Decimal
 
 import pytest
 
 import slotwise
+import slotwise.asyncio
 
 from .cluster import Cluster, key_in_slot_owned_by
 
@@ -42,6 +45,10 @@ def test_strings_with_redis_py_types(rc: slotwise.Cluster, p: str) -> None:
     assert rc.append(p + "s", "ab") == 2 and rc.strlen(p + "s") == 2
     assert rc.setex(p + "x", 10, "v") is True
     assert rc.setnx(p + "x", "w") is False
+
+
+def Decimal_of_bytes(b: bytes) -> Decimal:
+    return Decimal(b.decode())
 
 
 def test_multi_key_commands_span_slots(rc: slotwise.Cluster, p: str) -> None:
@@ -94,7 +101,18 @@ def test_hashes_lists_sets_sorted_sets(rc: slotwise.Cluster, p: str) -> None:
     assert rc.zadd(p + "z", {"a": 1, "b": 2.5}) == 2
     assert rc.zrange(p + "z", 0, -1) == [b"a", b"b"]
     assert rc.zrange(p + "z", 0, -1, withscores=True) == [(b"a", 1.0), (b"b", 2.5)]
-    assert rc.zrange(p + "z", 0, -1, desc=True, withscores=True, score_cast_func=int) == [(b"b", 2), (b"a", 1)]
+    # As in redis-py, score_cast_func gets the score as sent (bytes here).
+    assert rc.zrange(p + "z", 0, -1, withscores=True, score_cast_func=lambda s: s) == [(b"a", b"1"), (b"b", b"2.5")]
+    assert rc.zrange(p + "z", 0, 0, withscores=True, score_cast_func=int) == [(b"a", 1)]
+    with pytest.raises(ValueError):
+        rc.zrange(p + "z", 1, 1, withscores=True, score_cast_func=int)  # int(b"2.5"), as redis-py
+    assert rc.zrange(p + "z", 0, -1, desc=True, withscores=True, score_cast_func=Decimal_of_bytes) == [
+        (b"b", Decimal("2.5")),
+        (b"a", Decimal("1")),
+    ]
+    assert rc.pipeline().zrange(p + "z", 0, -1, withscores=True, score_cast_func=lambda s: s).zrange(
+        p + "z", 0, -1, withscores=True
+    ).execute() == [[(b"a", b"1"), (b"b", b"2.5")], [(b"a", 1.0), (b"b", 2.5)]]
     assert rc.zscore(p + "z", "b") == 2.5 and rc.zscore(p + "z", "nope") is None
     assert rc.zincrby(p + "z", 1, "a") == 2.0
     assert rc.zadd(p + "z", {"a": 5}, incr=True) == 7.0
@@ -157,6 +175,44 @@ def test_resp3_maps_become_dicts(cluster: Cluster, p: str) -> None:
         assert rc.zrange(p + "z", 0, -1, withscores=True) == [(b"m", 1.5)]
         config = rc.execute_command("CONFIG", "GET", "maxmemory-policy")
         assert isinstance(config, dict) and b"maxmemory-policy" in config
+
+
+NESTED_SCRIPT = "return {1, {'a', {'b', 2}}, {}, 'c', redis.error_reply('ERR inner')}"
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+@pytest.mark.parametrize("decode", [False, True])
+def test_nested_replies_decode_alike_in_resp2_and_resp3(cluster: Cluster, p: str, protocol: int, decode: bool) -> None:
+    def s(text: str) -> object:
+        return text if decode else text.encode()
+
+    with slotwise.Cluster(startup_nodes=cluster.seeds[:1], protocol=protocol, decode_responses=decode) as rc:
+        rc.hset(p + "h", mapping={"f": "v", "g": 2})
+        assert rc.hgetall(p + "h") == {s("f"): s("v"), s("g"): s("2")}
+        got = rc.eval(NESTED_SCRIPT, 0)
+        assert got[:4] == [1, [s("a"), [s("b"), 2]], [], s("c")]
+        assert isinstance(got[4], slotwise.ResponseError) and got[4].code == "ERR" and got[4].node is None
+        rc.zadd(p + "z", {"m": 1.5, "n": 2})
+        assert rc.zrange(p + "z", 0, -1, withscores=True) == [(s("m"), 1.5), (s("n"), 2.0)]
+        raw_scores = rc.zrange(p + "z", 0, -1, withscores=True, score_cast_func=lambda x: x)
+        # The score as sent: a bulk string in RESP2, a double in RESP3 (as redis-py passes it).
+        assert raw_scores == ([(s("m"), 1.5), (s("n"), 2.0)] if protocol == 3 else [(s("m"), s("1.5")), (s("n"), s("2"))])
+        with rc.pipeline() as pipe:
+            pipe.hgetall(p + "h").eval(NESTED_SCRIPT, 0).zrange(p + "z", 0, -1, withscores=True)
+            h, nested, pairs = pipe.execute(raise_on_error=False)
+        assert h == {s("f"): s("v"), s("g"): s("2")}
+        assert nested[:4] == [1, [s("a"), [s("b"), 2]], [], s("c")]
+        assert pairs == [(s("m"), 1.5), (s("n"), 2.0)]
+
+    async def main() -> None:
+        async with slotwise.asyncio.Cluster(
+            startup_nodes=cluster.seeds[:1], protocol=protocol, decode_responses=decode
+        ) as arc:
+            assert await arc.hgetall(p + "h") == {s("f"): s("v"), s("g"): s("2")}
+            assert (await arc.eval(NESTED_SCRIPT, 0))[:4] == [1, [s("a"), [s("b"), 2]], [], s("c")]
+            assert await arc.zrange(p + "z", 0, -1, withscores=True, score_cast_func=lambda x: x) == raw_scores
+
+    asyncio.run(main())
 
 
 def test_scan_iter_and_keys_cover_the_whole_cluster(rc: slotwise.Cluster, p: str) -> None:

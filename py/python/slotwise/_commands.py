@@ -94,6 +94,22 @@ def _parse_cluster_info(reply: Any) -> Any:
     return reply
 
 
+def _score_pairs(cast: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``ZRANGE ... WITHSCORES`` replies (unconverted) as ``[(member, cast(score)), ...]``,
+    ``cast`` getting the score as the server sent it, as in redis-py: ``bytes`` (``str``
+    with ``decode_responses``) in RESP2, a ``float`` in RESP3."""
+
+    def post(reply: Any) -> Any:
+        if not isinstance(reply, list):
+            return reply
+        if reply and isinstance(reply[0], list):  # RESP3: [[member, score], ...]
+            return [(m, cast(s)) for m, s in reply]
+        it = iter(reply)
+        return [(m, cast(s)) for m, s in zip(it, it)]
+
+    return post
+
+
 def _list_or_args(keys: Union[KeyT, Iterable[KeyT]], args: tuple[KeyT, ...]) -> list[KeyT]:
     if isinstance(keys, (bytes, str, memoryview)):
         out: list[KeyT] = [keys]
@@ -108,6 +124,8 @@ class Commands:
 
     _call: Callable[..., Any]
     _call_with: Callable[..., Any]
+    #: As ``_call_with``, the reply converted generically only (no per-command shape).
+    _call_raw_with: Callable[..., Any]
 
     def execute_command(self, *args: EncodableT, **options: Any) -> ResponseT:
         """Runs any command: ``execute_command("HINCRBY", "h", "f", 1)``. The reply gets
@@ -437,8 +455,9 @@ class Commands:
         if withscores:
             args.append("WITHSCORES")
             if score_cast_func is not float:
-                cast = score_cast_func
-                return self._call_with(lambda r: [(m, cast(s)) for m, s in r], *args)
+                # The native conversion would hand over floats already; redis-py gives the
+                # cast function the score as sent.
+                return self._call_raw_with(_score_pairs(score_cast_func), *args)
         return self._call(*args)
 
     def zscore(self, name: KeyT, value: EncodableT) -> ResponseT:

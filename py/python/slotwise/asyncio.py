@@ -137,6 +137,10 @@ class Cluster(Commands):
     async def _call_with(self, post: Callable[[Any], Any], *args: EncodableT) -> Any:
         return post(await self._call(*args))
 
+    async def _call_raw_with(self, post: Callable[[Any], Any], *args: EncodableT) -> Any:
+        n = await self._client()
+        return post(await n.execute_raw(*args))
+
     def pipeline(self, transaction: bool = False) -> "Pipeline":
         """A pipeline; ``await pipe.execute()`` sends it (see
         :meth:`slotwise.Cluster.pipeline`)."""
@@ -220,6 +224,7 @@ class Pipeline(Commands):
         self.transaction = transaction
         self._commands: List[Tuple[EncodableT, ...]] = []
         self._posts: List[Optional[Callable[[Any], Any]]] = []
+        self._raw: List[int] = []
 
     def _call(self, *args: EncodableT) -> "Pipeline":
         if not args:
@@ -233,6 +238,11 @@ class Pipeline(Commands):
         self._posts[-1] = post
         return self
 
+    def _call_raw_with(self, post: Callable[[Any], Any], *args: EncodableT) -> "Pipeline":
+        self._call_with(post, *args)
+        self._raw.append(len(self._commands) - 1)
+        return self
+
     def __len__(self) -> int:
         return len(self._commands)
 
@@ -242,18 +252,19 @@ class Pipeline(Commands):
     async def execute(self, raise_on_error: bool = True) -> List[Any]:
         """Sends every queued command; replies in order (see
         :meth:`slotwise.Pipeline.execute`)."""
-        commands, posts = self._commands, self._posts
+        commands, posts, raw = self._commands, self._posts, self._raw
         self.reset()
         if not commands:
             return []
         n = await self._client._client()
-        results = await n.run_pipeline(commands, self.transaction)
+        results = await n.run_pipeline(commands, self.transaction, raw or None)
         return _finish(results, commands, posts, self.transaction, raise_on_error)
 
     def reset(self) -> None:
         """Drops every queued command."""
         self._commands = []
         self._posts = []
+        self._raw = []
 
     async def __aenter__(self) -> "Pipeline":
         return self

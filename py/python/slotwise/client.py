@@ -146,6 +146,9 @@ class Cluster(Commands):
     def _call_with(self, post: Callable[[Any], Any], *args: EncodableT) -> Any:
         return post(self._native.execute(*args))
 
+    def _call_raw_with(self, post: Callable[[Any], Any], *args: EncodableT) -> Any:
+        return post(self._native.execute_raw(*args))
+
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> "Cluster":
         """A client from ``redis://[[user]:password@]host:port[,host2:port2...]`` (``rediss://``
@@ -232,6 +235,7 @@ class Pipeline(Commands):
         self.transaction = transaction
         self._commands: List[Tuple[EncodableT, ...]] = []
         self._posts: List[Optional[Callable[[Any], Any]]] = []
+        self._raw: List[int] = []
 
     def _call(self, *args: EncodableT) -> "Pipeline":
         if not args:
@@ -245,6 +249,11 @@ class Pipeline(Commands):
         self._posts[-1] = post
         return self
 
+    def _call_raw_with(self, post: Callable[[Any], Any], *args: EncodableT) -> "Pipeline":
+        self._call_with(post, *args)
+        self._raw.append(len(self._commands) - 1)
+        return self
+
     def __len__(self) -> int:
         return len(self._commands)
 
@@ -256,17 +265,18 @@ class Pipeline(Commands):
         ``raise_on_error`` (default) the first failed command's error is raised, after
         every command ran; otherwise errors are returned in place. The queue is emptied
         either way."""
-        commands, posts = self._commands, self._posts
+        commands, posts, raw = self._commands, self._posts, self._raw
         self.reset()
         if not commands:
             return []
-        results = self._client._native.run_pipeline(commands, self.transaction)
+        results = self._client._native.run_pipeline(commands, self.transaction, raw or None)
         return _finish(results, commands, posts, self.transaction, raise_on_error)
 
     def reset(self) -> None:
         """Drops every queued command."""
         self._commands = []
         self._posts = []
+        self._raw = []
 
     def __enter__(self) -> "Pipeline":
         return self
