@@ -128,6 +128,22 @@ impl AsyncClient {
         self.run(py, cmd, reply::Shape::Raw)
     }
 
+    /// Refreshes the slot map now (normally automatic); returns a future of `None`.
+    fn refresh_topology(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.check_fork(py)?;
+        let fut = self.future(py)?;
+        let done_fut = fut.clone_ref(py);
+        let (client, bridge) = (self.inner.clone(), self.bridge.clone());
+        queue(py, &self.bridge, async move {
+            let r = client.refresh_topology().await;
+            bridge.complete(Done {
+                fut: done_fut,
+                out: Out::Unit(r),
+            });
+        })?;
+        Ok(fut)
+    }
+
     /// Runs a pipeline of argv tuples; returns a future of every result in order (errors as
     /// exception instances). The commands at the indexes in `raw` get the generic
     /// conversion only.

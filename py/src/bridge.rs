@@ -29,6 +29,8 @@ pub enum Out {
     Pipeline(Vec<Result<Value, Error>>, Vec<Shape>, bool),
     /// A connected client (or why not).
     Connected(Result<aio::Client, Error>, Arc<Bridge>, Py<PyAny>, bool),
+    /// A job without a value (a topology refresh).
+    Unit(Result<(), Error>),
     /// A page of a cluster-wide SCAN, and the scan's new state.
     ScanPage(
         Result<Option<Vec<bytes::Bytes>>, Error>,
@@ -178,6 +180,7 @@ fn resolve(py: Python<'_>, d: Done) -> PyResult<()> {
         Out::Pipeline(rs, shapes, decode) => {
             batch::results(py, rs, &shapes, decode).map(|l| l.into_any())
         }
+        Out::Unit(r) => r.map(|()| py.None()).map_err(|e| errors::to_py_in(py, e)),
         Out::Connected(r, bridge, lp, decode) => match r {
             Ok(c) => Py::new(py, AsyncClient::new(c, bridge, lp, decode)).map(|c| c.into_any()),
             Err(e) => Err(errors::to_py_in(py, e)),

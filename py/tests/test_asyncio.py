@@ -11,6 +11,7 @@ import slotwise
 import slotwise.asyncio
 
 from .cluster import Cluster
+from .fakenode import FakeNode
 
 
 def run(cluster: Cluster, body: Callable[[slotwise.asyncio.Cluster], Awaitable[Any]], **kw: Any) -> Any:
@@ -128,3 +129,19 @@ def test_clients_on_successive_event_loops(cluster: Cluster, p: str) -> None:
             assert await rc.get(p + "k") == str(i).encode()
 
         run(cluster, body)
+
+
+def test_refresh_topology() -> None:
+    with FakeNode(lambda argv: b"+OK\r\n") as node:
+
+        async def main() -> None:
+            async with slotwise.asyncio.Cluster(startup_nodes=[node.addr], refresh_interval=3600) as rc:
+                queries = len(node.commands(b"CLUSTER"))
+                refreshes = rc.stats()["refreshes"]
+                await rc.refresh_topology()
+                assert len(node.commands(b"CLUSTER")) > queries  # it asked the node again
+                assert rc.stats()["refreshes"] == refreshes + 1
+            with pytest.raises(slotwise.ConnectionError, match="closed"):
+                await rc.refresh_topology()
+
+        asyncio.run(main())

@@ -41,19 +41,36 @@ def test_follows_ask_then_moved_during_a_slot_move(fresh_cluster: Cluster) -> No
             assert r.call("GET", keys[15]) == keys[15].encode()
 
 
-def test_redirect_budget_error(fresh_cluster: Cluster) -> None:
+def test_redirect_budget_error_then_refresh_topology(fresh_cluster: Cluster) -> None:
     c = fresh_cluster
     key = "{budget}:k"
     slot = c.keyslot(key)
-    with slotwise.Cluster(startup_nodes=c.seeds[:1], max_redirects=0, refresh_interval=3600) as rc:
-        rc.set(key, "v")
+
+    def move() -> None:
         src = c.owner(slot)
         dst = next(s for s in c.shards() if s["primary"] != src["primary"] and s["slots"])
         c.begin_migration(slot, dst)
         c.finish_migration(slot, src, dst)
-        with pytest.raises(slotwise.RedirectBudgetError, match="redirect") as e:
-            rc.get(key)
-        assert e.value.code == "REDIRECT_BUDGET"
+
+    async def main() -> None:
+        opts: dict[str, Any] = dict(startup_nodes=c.seeds[:1], max_redirects=0, refresh_interval=3600)
+        async with slotwise.asyncio.Cluster(**opts) as arc:
+            with slotwise.Cluster(**opts) as rc:
+                rc.set(key, "v")
+                assert await arc.get(key) == b"v"
+                await asyncio.to_thread(move)
+                with pytest.raises(slotwise.RedirectBudgetError, match="redirect") as e:
+                    rc.get(key)
+                assert e.value.code == "REDIRECT_BUDGET"
+                with pytest.raises(slotwise.RedirectBudgetError):
+                    await arc.get(key)
+                # Only a refresh (none is due: a day away) shows where the slot went.
+                rc.refresh_topology()
+                assert rc.get(key) == b"v"
+                await arc.refresh_topology()
+                assert await arc.get(key) == b"v"
+
+    asyncio.run(main())
 
 
 # A coordinated failover pauses the old primary's clients until the replica has taken over,

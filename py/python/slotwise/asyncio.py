@@ -184,6 +184,11 @@ class Cluster(Commands):
         n = await self._client()
         return [ClusterNode(*_options.split(a)) for a in n.primaries()]
 
+    async def refresh_topology(self) -> None:
+        """Reloads the slot map now (it is normally refreshed automatically)."""
+        n = await self._client()
+        await n.refresh_topology()
+
     async def aclose(self) -> None:
         """Closes every connection; later commands raise :class:`slotwise.ConnectionError`."""
         self._closed = True
