@@ -2,6 +2,7 @@
 //! queues a job on the I/O thread and returns an asyncio future of the caller's loop,
 //! resolved through the loop's [`Bridge`].
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use pyo3::intern;
@@ -22,6 +23,9 @@ pub struct AsyncClient {
     event_loop: Py<PyAny>,
     decode: bool,
     generation: u64,
+    /// Set by `close()`: no job may start after it (its completion could arrive after the
+    /// facade stopped watching the bridge).
+    closed: AtomicBool,
 }
 
 impl AsyncClient {
@@ -37,18 +41,20 @@ impl AsyncClient {
             event_loop,
             decode,
             generation: io_thread::fork_generation(),
+            closed: AtomicBool::new(false),
         }
     }
 
-    fn check_fork(&self, py: Python<'_>) -> PyResult<()> {
+    /// Refuses to start a job on a client inherited through `os.fork()` or closed.
+    fn check_usable(&self, py: Python<'_>) -> PyResult<()> {
         if io_thread::fork_generation() != self.generation {
             let msg = "this slotwise.asyncio.Cluster was created before os.fork(): its I/O \
                        thread and connections stay with the parent; create a new client in \
                        the child process";
-            let e = PyErr::new::<errors::ConnectionError, _>(msg);
-            let _ = e.value(py).setattr("code", "FORKED");
-            let _ = e.value(py).setattr("node", py.None());
-            return Err(e);
+            return Err(errors::connection_error(py, msg, "FORKED"));
+        }
+        if self.closed.load(Ordering::Relaxed) {
+            return Err(errors::to_py_in(py, slotwise::Error::Closed));
         }
         Ok(())
     }
@@ -81,7 +87,7 @@ where
     bridge.begin();
     io_thread::spawn(job).map_err(|e| {
         bridge.abandon();
-        errors::data_error(py, e.to_string())
+        errors::connection_error(py, e.to_string(), "IO_THREAD")
     })
 }
 
@@ -114,7 +120,7 @@ impl AsyncClient {
     /// Runs one command; returns a future of its converted reply.
     #[pyo3(signature = (*args))]
     fn execute(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
-        self.check_fork(py)?;
+        self.check_usable(py)?;
         let cmd = args::command(args)?;
         let shape = reply::shape_of(&cmd);
         self.run(py, cmd, shape)
@@ -123,14 +129,14 @@ impl AsyncClient {
     /// Runs one command; returns a future of its reply with the generic conversion only.
     #[pyo3(signature = (*args))]
     fn execute_raw(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
-        self.check_fork(py)?;
+        self.check_usable(py)?;
         let cmd = args::command(args)?;
         self.run(py, cmd, reply::Shape::Raw)
     }
 
     /// Refreshes the slot map now (normally automatic); returns a future of `None`.
     fn refresh_topology(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.check_fork(py)?;
+        self.check_usable(py)?;
         let fut = self.future(py)?;
         let done_fut = fut.clone_ref(py);
         let (client, bridge) = (self.inner.clone(), self.bridge.clone());
@@ -155,7 +161,7 @@ impl AsyncClient {
         transaction: bool,
         raw: Option<Vec<usize>>,
     ) -> PyResult<Py<PyAny>> {
-        self.check_fork(py)?;
+        self.check_usable(py)?;
         let (p, shapes) = batch::pipeline(commands, transaction, raw)?;
         let fut = self.future(py)?;
         let done_fut = fut.clone_ref(py);
@@ -183,7 +189,7 @@ impl AsyncClient {
 
     /// A future of the next page of keys, or of `None` when every primary is done.
     fn scan_next(&self, py: Python<'_>, scan: Py<Scan>) -> PyResult<Py<PyAny>> {
-        self.check_fork(py)?;
+        self.check_usable(py)?;
         let mut state = scan.get().take();
         let fut = self.future(py)?;
         let done_fut = fut.clone_ref(py);
@@ -212,8 +218,10 @@ impl AsyncClient {
             .collect()
     }
 
-    /// Closes every connection; later calls raise `ConnectionError`.
+    /// Closes every connection: requests in flight fail with `ConnectionError` (code
+    /// `CLOSED`) through the bridge, and later calls raise it at once.
     fn close(&self) {
+        self.closed.store(true, Ordering::Relaxed);
         self.inner.close();
     }
 

@@ -14,7 +14,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,6 +29,27 @@ def harness() -> str:
             f"{path} is missing: cargo build -p slotwise-testcluster --bin slotwise-testcluster"
         )
     return path
+
+
+def wait_until(cond: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+    """Polls ``cond`` until it holds; fails naming ``what`` after ``timeout`` seconds (a
+    bound for a hung test, not a speed expectation)."""
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up after {timeout}s waiting for {what}")
+        time.sleep(0.005)
+
+
+async def await_until(cond: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+    """As :func:`wait_until`, yielding to the event loop between polls."""
+    import asyncio
+
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up after {timeout}s waiting for {what}")
+        await asyncio.sleep(0.005)
 
 
 class Raw:
@@ -166,6 +187,12 @@ class Cluster:
 
     def primaries(self) -> list[str]:
         return [s["primary"] for s in self.shards() if s["slots"]]
+
+    def blocked_clients(self, addr: str) -> int:
+        """How many clients ``addr`` has parked in a blocking command (INFO clients)."""
+        with self.raw(addr) as r:
+            text = r.call("INFO", "clients").decode()
+        return int(text.split("blocked_clients:", 1)[1].split()[0])
 
     def keyslot(self, key: str) -> int:
         with self.raw(self.seeds[0]) as r:

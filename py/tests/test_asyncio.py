@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Optional
 
 import pytest
 
 import slotwise
 import slotwise.asyncio
 
-from .cluster import Cluster
+from .cluster import Cluster, await_until
 from .fakenode import FakeNode
 
 
@@ -129,6 +129,72 @@ def test_clients_on_successive_event_loops(cluster: Cluster, p: str) -> None:
             assert await rc.get(p + "k") == str(i).encode()
 
         run(cluster, body)
+
+
+@pytest.mark.parametrize("close_wait", [None, 0.0])
+def test_aclose_fails_commands_in_flight_with_closed(
+    cluster: Cluster, p: str, close_wait: Optional[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if close_wait is not None:
+        # aclose() returns before the completions arrive: they must still be delivered.
+        monkeypatch.setattr(slotwise.asyncio, "_CLOSE_WAIT", close_wait)
+    owner = cluster.owner(cluster.keyslot(p + "q"))["primary"]
+    parked = cluster.blocked_clients(owner)
+
+    async def main() -> None:
+        # A node that never answers, a long request timeout, and a blocking command that
+        # waits forever on a real node: only aclose() can end these.
+        with FakeNode(lambda argv: None) as silent:
+            mute = slotwise.asyncio.Cluster(startup_nodes=[silent.addr], socket_timeout=600)
+            await mute.initialize()
+            get = asyncio.ensure_future(mute.get(p + "k"))
+            await await_until(lambda: bool(silent.commands(b"GET")), "the GET to reach the node")
+            rc = slotwise.asyncio.Cluster(startup_nodes=cluster.seeds[:1], socket_timeout=600)
+            blpop = asyncio.ensure_future(rc.execute_command("BLPOP", p + "q", 0))
+            await await_until(lambda: cluster.blocked_clients(owner) > parked, "the BLPOP to be parked")
+            await mute.aclose()
+            await rc.aclose()
+            for task in (get, blpop):
+                with pytest.raises(slotwise.ConnectionError) as e:
+                    await task
+                assert e.value.code == "CLOSED"
+            assert mute._bridge is None and rc._bridge is None  # the loop stopped watching
+            with pytest.raises(slotwise.ConnectionError, match="closed"):
+                await rc.get(p + "k")
+
+    asyncio.run(main())
+
+
+def test_aclose_while_connecting(cluster: Cluster) -> None:
+    async def main() -> None:
+        rc = slotwise.asyncio.Cluster(startup_nodes=cluster.seeds[:1])
+        connecting = asyncio.ensure_future(rc.initialize())
+        await asyncio.sleep(0)  # the connect job is queued
+        await rc.aclose()
+        with pytest.raises(slotwise.ConnectionError) as e:
+            await connecting
+        assert e.value.code == "CLOSED"
+        assert rc._bridge is None
+
+    asyncio.run(main())
+
+
+def test_a_client_belongs_to_its_first_event_loop(cluster: Cluster, p: str) -> None:
+    rc = slotwise.asyncio.Cluster(startup_nodes=cluster.seeds[:1])
+
+    async def use() -> Any:
+        return await rc.set(p + "k", 1)
+
+    assert asyncio.run(use()) is True
+    for other_loop_use in (use, rc.initialize, rc.pipeline().get(p + "k").execute, rc.refresh_topology):
+        with pytest.raises(slotwise.ConnectionError, match="event loop it first ran on") as e:
+            asyncio.run(other_loop_use())
+        assert e.value.code == "EVENT_LOOP"
+        assert "one client per event loop" in str(e.value)
+    asyncio.run(rc.aclose())  # closing works from anywhere
+    with pytest.raises(slotwise.ConnectionError, match="closed") as e:
+        asyncio.run(use())
+    assert e.value.code == "CLOSED"
 
 
 def test_refresh_topology() -> None:

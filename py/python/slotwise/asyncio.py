@@ -23,6 +23,7 @@ one raises :class:`slotwise.ConnectionError` at once.
 from __future__ import annotations
 
 import asyncio
+import os
 from types import TracebackType
 from typing import (
     Any,
@@ -40,9 +41,44 @@ from . import _native, _options
 from ._commands import Commands, EncodableT, KeyT
 from ._options import AddressRemap, ClusterNode, StartupNode
 from .client import Stats, _finish, _keep_type
-from .exceptions import ConnectionError, DataError
+from .exceptions import ConnectionError, DataError, _error
 
 __all__ = ["Cluster", "Pipeline", "ClusterNode"]
+
+#: How long :meth:`Cluster.aclose` waits for the requests in flight to fail with CLOSED
+#: (they do at once; the bound only keeps a stuck loop from stalling ``aclose`` forever).
+#: Whatever is still pending then is resolved later all the same: the loop keeps watching
+#: the bridge until the last completion has been delivered.
+_CLOSE_WAIT = 5.0
+
+
+def _closed_error() -> ConnectionError:
+    return _error(ConnectionError, "the client is closed", "CLOSED")
+
+
+def _wrong_loop_error() -> ConnectionError:
+    return _error(
+        ConnectionError,
+        "this slotwise.asyncio.Cluster belongs to the event loop it first ran on (its "
+        "replies are delivered there), and is used from another one; create one client per "
+        "event loop, e.g. inside the coroutine that asyncio.run() runs",
+        "EVENT_LOOP",
+    )
+
+
+def _forked_error() -> ConnectionError:
+    return _error(
+        ConnectionError,
+        "this slotwise.asyncio.Cluster was created before os.fork(): its I/O thread and "
+        "connections stay with the parent; create a new client in the child process",
+        "FORKED",
+    )
+
+
+def _close_connected(fut: "asyncio.Future[Any]") -> None:
+    """A connect that finished after ``aclose()``: close the client it made."""
+    if not fut.cancelled() and fut.exception() is None:
+        fut.result().close()
 
 
 class Cluster(Commands):
@@ -51,6 +87,9 @@ class Cluster(Commands):
     Takes the same arguments as :class:`slotwise.Cluster`. Connects on first use (or
     ``await client.initialize()``); every command method is a coroutine. Use as
     ``async with`` to close it on exit.
+
+    A client belongs to the event loop it first ran on: using it from another loop raises
+    :class:`slotwise.ConnectionError` (code ``"EVENT_LOOP"``); create one per loop.
     """
 
     def __init__(
@@ -86,6 +125,7 @@ class Cluster(Commands):
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._connecting: Optional[asyncio.Future[Any]] = None
         self._closed = False
+        self._pid = 0  # the process that started connecting
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> "Cluster":
@@ -94,23 +134,31 @@ class Cluster(Commands):
 
     async def initialize(self) -> "Cluster":
         """Discovers the cluster (done automatically by the first command)."""
+        if self._closed:
+            raise _closed_error()
+        loop = asyncio.get_running_loop()
+        if self._loop is not None and loop is not self._loop:
+            if self._pid != os.getpid():
+                raise _forked_error()
+            raise _wrong_loop_error()
         if self._native is not None:
             return self
-        if self._closed:
-            raise ConnectionError("the client is closed")
         if self._connecting is None:
-            loop = asyncio.get_running_loop()
             bridge = _native.LoopBridge()
             loop.add_reader(bridge.fileno(), bridge.drain)
-            self._loop, self._bridge = loop, bridge
+            self._loop, self._bridge, self._pid = loop, bridge, os.getpid()
             self._connecting = _native.AsyncClient.connect(self._config, bridge, loop)
         try:
-            self._native = await asyncio.shield(self._connecting)
+            native = await asyncio.shield(self._connecting)
         except BaseException:
-            if self._connecting.done():
+            if self._connecting is not None and self._connecting.done():
                 self._connecting = None
-                self._release_bridge()
+                if not self._closed:
+                    self._release_bridge()
             raise
+        if self._closed:  # aclose() ran while connecting (the connect closes the client)
+            raise _closed_error()
+        self._native = native
         return self
 
     def _release_bridge(self) -> None:
@@ -118,19 +166,42 @@ class Cluster(Commands):
             self._loop.remove_reader(self._bridge.fileno())
         self._bridge = None
 
+    def _drain_then_release(self) -> "Optional[asyncio.Future[None]]":
+        """After ``close()`` (on the client's own loop): releases the bridge now if nothing
+        is in flight, else lets the loop keep watching it until the last completion has
+        resolved its future, then releases it. Returns a future done at that point."""
+        bridge, loop = self._bridge, self._loop
+        if bridge is None or loop is None or loop.is_closed():
+            self._bridge = None
+            return None
+        if not bridge.pending():
+            self._release_bridge()
+            return None
+        drained: asyncio.Future[None] = loop.create_future()
+
+        def on_ready() -> None:
+            bridge.drain()
+            if not bridge.pending() and self._bridge is bridge:
+                self._release_bridge()
+                if not drained.done():
+                    drained.set_result(None)
+
+        fd = bridge.fileno()
+        loop.remove_reader(fd)
+        loop.add_reader(fd, on_ready)
+        return drained
+
     async def _client(self) -> _native.AsyncClient:
-        if self._native is None:
-            if self._closed:
-                err = ConnectionError("the client is closed")
-                err.code, err.node = "CLOSED", None
-                raise err
+        n = self._native
+        if n is None or asyncio.get_running_loop() is not self._loop:
             await self.initialize()
-        assert self._native is not None
-        return self._native
+            n = self._native
+        assert n is not None
+        return n
 
     async def _call(self, *args: EncodableT) -> Any:
         n = self._native
-        if n is None:
+        if n is None or asyncio.get_running_loop() is not self._loop:
             n = await self._client()
         return await n.execute(*args)
 
@@ -154,9 +225,9 @@ class Cluster(Commands):
     ) -> AsyncIterator[Any]:
         """Every key of the cluster (each primary in turn): ``async for k in rc.scan_iter()``
         (``_type`` as in :meth:`slotwise.Cluster.scan_iter`)."""
-        n = await self._client()
-        scan = n.scan(match, count)
+        scan = (await self._client()).scan(match, count)
         while True:
+            n = await self._client()  # closed meanwhile: raises instead of waiting
             page = await n.scan_next(scan)
             if page is None:
                 return
@@ -190,19 +261,30 @@ class Cluster(Commands):
         await n.refresh_topology()
 
     async def aclose(self) -> None:
-        """Closes every connection; later commands raise :class:`slotwise.ConnectionError`."""
+        """Closes every connection. Commands in flight (blocking ones included) and later
+        commands raise :class:`slotwise.ConnectionError` (code ``"CLOSED"``)."""
         self._closed = True
         n, self._native = self._native, None
         if n is not None:
-            n.close()
-        # Commands still in flight fail fast with "closed"; let their futures resolve
-        # before the loop stops watching the bridge.
-        bridge = self._bridge
-        for _ in range(500):
-            if bridge is None or not bridge.pending():
-                break
-            await asyncio.sleep(0.01)
-        self._release_bridge()
+            n.close()  # every request in flight now fails with CLOSED, through the bridge
+        connecting = self._connecting
+        if connecting is not None and not connecting.done():
+            connecting.add_done_callback(_close_connected)
+        loop = self._loop
+        if loop is None:
+            return
+        if loop is not asyncio.get_running_loop():
+            # Closed from another loop: the bridge is watched by the client's own loop, so
+            # that loop finishes the job (if it still runs).
+            if loop.is_closed():
+                self._bridge = None
+            else:
+                loop.call_soon_threadsafe(self._drain_then_release)
+            return
+        drained = self._drain_then_release()
+        if drained is not None:
+            # Not a loss if this bound passes: the reader stays until the last completion.
+            await asyncio.wait({drained}, timeout=_CLOSE_WAIT)
 
     async def close(self) -> None:
         """Alias of :meth:`aclose` (as in redis-py)."""
