@@ -183,3 +183,21 @@ def test_url_hosts_without_a_port_get_6379_ipv6_included() -> None:
     # The seed is usable as such (discovery fails here only because nothing listens).
     with pytest.raises(slotwise.ConnectionError, match=r"\[::1\]:6379"):
         slotwise.Cluster.from_url("redis://[::1]", socket_connect_timeout=0.5)
+
+
+def test_reprs_show_no_credentials(auth_cluster: Cluster) -> None:
+    seed = auth_cluster.seeds[0]
+    with slotwise.Cluster(startup_nodes=[seed], username="app", password="app-secret") as rc:
+        texts = [repr(rc), repr(rc.pipeline()), repr(rc.pipeline(transaction=True).set("k", "v"))]
+        assert seed.rsplit(":", 1)[0] in texts[0]  # it does show the addresses
+
+    async def main() -> list[str]:
+        arc = slotwise.asyncio.Cluster.from_url(f"redis://app:app-secret@{seed}")
+        before = repr(arc)
+        async with arc:
+            return [before, repr(arc), repr(arc.pipeline().get("k"))]
+
+    texts += asyncio.run(main())
+    texts.append(repr(slotwise._native.Config([seed], username="app", password="app-secret")))
+    for t in texts:
+        assert "app-secret" not in t and "app" not in t.replace("slotwise", ""), t

@@ -292,6 +292,34 @@ def test_every_exception_class_and_instance_has_code_and_node() -> None:
     assert slotwise.ResponseError("x").code == "ERR"
 
 
+def test_errors_raised_in_python_have_code_and_node(cluster: Cluster, rc: slotwise.Cluster, p: str) -> None:
+    raised: list[slotwise.RedisError] = []
+
+    def catch(f: Callable[[], object]) -> None:
+        with pytest.raises(slotwise.RedisError) as e:
+            f()
+        raised.append(e.value)
+
+    catch(lambda: slotwise.Cluster(startup_nodes=["no-port"]))  # _options
+    catch(lambda: slotwise.Cluster(url="redis://h:1?max_retries=many"))
+    catch(lambda: rc.zadd(p + "z", {}))  # _commands
+    catch(lambda: rc.set(p + "k", "v", nx=True, xx=True))
+    catch(lambda: rc.execute_command("GET", p + "k", target_nodes="all"))
+    catch(lambda: rc.pipeline().execute_command())  # Pipeline._call
+    catch(lambda: rc.execute_command())  # the native module
+
+    async def closed() -> None:
+        arc = slotwise.asyncio.Cluster(startup_nodes=cluster.seeds[:1])
+        await arc.aclose()
+        await arc.get(p + "k")
+
+    catch(lambda: asyncio.run(closed()))  # asyncio.py
+    codes = [e.code for e in raised]
+    assert codes == ["CONFIG", "CONFIG", "DATA", "DATA", "DATA", "DATA", "DATA", "CLOSED"]
+    assert all(e.node is None for e in raised)
+    assert "CLOSED" == raised[-1].code and isinstance(raised[-1], slotwise.ConnectionError)
+
+
 def test_execute_command_refuses_redis_py_routing_options(rc: slotwise.Cluster, p: str) -> None:
     with pytest.raises(slotwise.DataError, match=r"target_nodes.*routes every command itself, by its keys"):
         rc.execute_command("GET", p + "k", target_nodes="all")

@@ -132,6 +132,11 @@ class Cluster(Commands):
         """As :meth:`slotwise.Cluster.from_url`."""
         return cls(url=url, **kwargs)
 
+    def __repr__(self) -> str:
+        # Seed addresses only: credentials never appear in a repr.
+        state = "closed" if self._closed else "open"
+        return f"<slotwise.asyncio.Cluster seeds={self._config.seeds} {state}>"
+
     async def initialize(self) -> "Cluster":
         """Discovers the cluster (done automatically by the first command)."""
         if self._closed:
@@ -335,6 +340,12 @@ class Pipeline(Commands):
 
     def __bool__(self) -> bool:
         return True
+
+    def __repr__(self) -> str:
+        return (
+            f"<slotwise.asyncio.Pipeline transaction={self.transaction} queued={len(self)} "
+            f"client={self._client!r}>"
+        )
 
     async def execute(self, raise_on_error: bool = True) -> List[Any]:
         """Sends every queued command; replies in order (see

@@ -216,10 +216,8 @@ class Cluster(Commands):
         self.close()
 
     def __repr__(self) -> str:
-        return f"<slotwise.Cluster seeds={self._native_seeds()}>"
-
-    def _native_seeds(self) -> List[str]:
-        return self._native.primaries()
+        # Addresses only: credentials never appear in a repr.
+        return f"<slotwise.Cluster primaries={self._native.primaries()}>"
 
 
 class Pipeline(Commands):
@@ -259,6 +257,12 @@ class Pipeline(Commands):
 
     def __bool__(self) -> bool:
         return True
+
+    def __repr__(self) -> str:
+        return (
+            f"<slotwise.Pipeline transaction={self.transaction} queued={len(self)} "
+            f"client={self._client!r}>"
+        )
 
     def execute(self, raise_on_error: bool = True) -> List[Any]:
         """Sends every queued command and returns their replies in order. With
