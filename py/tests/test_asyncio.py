@@ -94,16 +94,22 @@ def test_errors_and_decoding(cluster: Cluster, p: str) -> None:
 
 
 def test_cancelled_commands_do_not_disturb_the_others(cluster: Cluster, p: str) -> None:
+    owner = cluster.owner(cluster.keyslot(p + "q"))["primary"]
+    parked = cluster.blocked_clients(owner)
+
     async def body(rc: slotwise.asyncio.Cluster) -> None:
-        blocked = asyncio.ensure_future(rc.execute_command("BLPOP", p + "q", 1))
-        await asyncio.sleep(0.05)
+        # BLPOP ... 0 never completes on its own: only the cancellation ends these waits.
+        blocked = asyncio.ensure_future(rc.execute_command("BLPOP", p + "q", 0))
+        await await_until(lambda: cluster.blocked_clients(owner) > parked, "the BLPOP to be parked")
         blocked.cancel()
         with pytest.raises(asyncio.CancelledError):
             await blocked
         with pytest.raises(asyncio.TimeoutError):
-            await asyncio.wait_for(rc.execute_command("BLPOP", p + "q2", 1), 0.1)
+            await asyncio.wait_for(rc.execute_command("BLPOP", p + "q2", 0), 0.1)
         assert await rc.set(p + "k", 1) is True
         assert await asyncio.gather(*(rc.incr(p + "n") for _ in range(100))) == list(range(1, 101))
+        assert await rc.lpush(p + "q", "late") == 1  # the cancelled BLPOP took nothing...
+        assert await rc.lpop(p + "q") in (b"late", None)  # ...unless it was still parked
 
     run(cluster, body)
 

@@ -38,9 +38,16 @@ def test_commands_chain_and_the_queue_empties(rc: slotwise.Cluster, p: str) -> N
 
 def test_errors_are_raised_or_returned_in_place(rc: slotwise.Cluster, p: str) -> None:
     rc.set(p + "s", "v")
-    pipe = rc.pipeline().set(p + "a", 1).hget(p + "s", "f").get(p + "a")
-    with pytest.raises(slotwise.ResponseError, match=r"Command # 2 \(HGET .*WRONGTYPE"):
+    after = [f"{p}after{i}" for i in range(20)]  # on every shard
+    pipe = rc.pipeline().set(p + "a", 1).hget(p + "s", "f")
+    for k in after:
+        pipe.set(k, "ran")
+    with pytest.raises(slotwise.ResponseError, match=r"Command # 2 \(HGET .*WRONGTYPE") as e:
         pipe.execute()
+    assert e.value.code == "WRONGTYPE"
+    # Raising reports the first failure only after the whole pipeline ran, as in redis-py.
+    assert rc.get(p + "a") == b"1"
+    assert rc.mget(after) == [b"ran"] * len(after)
     results = rc.pipeline().set(p + "a", 1).hget(p + "s", "f").get(p + "a").execute(raise_on_error=False)
     assert results[0] is True and results[2] == b"1"
     assert isinstance(results[1], slotwise.ResponseError)

@@ -67,20 +67,39 @@ def test_gil_is_released_while_waiting_for_the_network(
 
 def test_close_while_the_refresh_thread_runs_an_address_remap_callback(cluster: Cluster) -> None:
     """close() waits for the refresh thread; it must release the GIL meanwhile, or a
-    refresh inside a Python callback could never finish (a hang pytest-timeout reports)."""
+    refresh inside a Python callback could never finish (a hang pytest-timeout reports).
+
+    The callback stays inside until close() has begun (close() marks the client closed
+    before it waits for the refresh thread, and the callback polls for that), so the
+    refresh thread is inside Python exactly while close() waits, however late it starts."""
     inside = threading.Event()
     armed = threading.Event()
+    closing = threading.Event()
+    saw_closed: list[str] = []
+    clients: list[slotwise.Cluster] = []
 
     def remap(addr: tuple[str, int]) -> tuple[str, int]:
-        if armed.is_set() and threading.current_thread() is not threading.main_thread():
+        if (
+            armed.is_set()
+            and not inside.is_set()
+            and threading.current_thread() is not threading.main_thread()
+        ):
             inside.set()
-            time.sleep(0.2)  # still inside the callback when close() starts
+            closing.wait()
+            while not saw_closed:
+                try:
+                    clients[0].get("k")
+                except slotwise.ConnectionError as e:
+                    saw_closed.append(e.code)
         return addr
 
     rc = slotwise.Cluster(startup_nodes=cluster.seeds[:1], address_remap=remap, refresh_interval=0.05)
+    clients.append(rc)
     armed.set()
     assert inside.wait(30), "no periodic refresh ran the callback"
+    closing.set()
     rc.close()
+    assert saw_closed == ["CLOSED"]  # the callback was still running when close() began
     with pytest.raises(slotwise.ConnectionError, match="closed"):
         rc.get("k")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -13,7 +12,7 @@ import pytest
 import slotwise
 import slotwise.asyncio
 
-from .cluster import Cluster
+from .cluster import Cluster, await_until, wait_until
 
 
 def test_follows_ask_then_moved_during_a_slot_move(fresh_cluster: Cluster) -> None:
@@ -106,6 +105,11 @@ class Load:
                 self.errors.append(e)
             i += 1
 
+    def wait_for_ops(self, n: int, what: str) -> None:
+        """Waits until the load has done ``n`` more operations (or failed)."""
+        start = self.ops
+        wait_until(lambda: self.ops >= start + n or bool(self.errors), what)
+
     def __enter__(self) -> "Load":
         for t in self.threads:
             t.start()
@@ -123,9 +127,9 @@ def test_live_resharding_under_load_has_zero_errors(fresh_cluster: Cluster) -> N
         rc.mset({f"load:{t}:{i}": -1 for t in range(4) for i in range(500)})
         shards = [s for s in c.shards() if s["slots"]]
         with Load(rc) as load:
-            time.sleep(0.3)
+            load.wait_for_ops(100, "the load to start")
             c.reshard(shards[0], shards[1], 300)
-            time.sleep(0.3)
+            load.wait_for_ops(100, "the load to run on the new slot map")
         assert load.errors == [], load.errors[:3]
         assert load.ops > 100
         stats = rc.stats()
@@ -136,11 +140,11 @@ def test_failover_under_load_has_zero_errors(fresh_cluster: Cluster) -> None:
     c = fresh_cluster
     with slotwise.Cluster(startup_nodes=c.seeds[:1], socket_timeout=UNDER_LOAD_TIMEOUT) as rc:
         with Load(rc) as load:
-            time.sleep(0.3)
+            load.wait_for_ops(100, "the load to start")
             shard = next(s for s in c.shards() if s["slots"] and s["replicas"])
             new_primary = c.failover(shard)
             c.wait_stable()
-            time.sleep(0.5)
+            load.wait_for_ops(100, "the load to run on the new primary")
         assert load.errors == [], load.errors[:3]
         assert new_primary in [n.name for n in rc.get_primaries()]
         assert rc.stats()["refreshes"] >= 2
@@ -152,7 +156,13 @@ def test_asyncio_client_through_resharding_and_failover(fresh_cluster: Cluster) 
 
     async def main() -> list[Any]:
         errors: list[Any] = []
+        ops = [0]
         stop = asyncio.Event()
+
+        async def more_ops(n: int, what: str) -> None:
+            start = ops[0]
+            await await_until(lambda: ops[0] >= start + n or bool(errors), what)
+
         async with slotwise.asyncio.Cluster(startup_nodes=c.seeds[:1], socket_timeout=UNDER_LOAD_TIMEOUT) as rc:
 
             async def worker(w: int) -> None:
@@ -163,16 +173,17 @@ def test_asyncio_client_through_resharding_and_failover(fresh_cluster: Cluster) 
                         await rc.set(k, i)
                         if await rc.get(k) != str(i).encode():
                             errors.append(f"{k} mismatch")
+                        ops[0] += 1
                     except Exception as e:  # noqa: BLE001 - counted
                         errors.append(e)
                     i += 1
 
             tasks = [asyncio.create_task(worker(w)) for w in range(64)]
-            await asyncio.sleep(0.3)
+            await more_ops(200, "the load to start")
             await asyncio.to_thread(c.reshard, shards[0], shards[2], 200)
             await asyncio.to_thread(c.failover, next(s for s in c.shards() if s["replicas"]))
             await asyncio.to_thread(c.wait_stable)
-            await asyncio.sleep(0.3)
+            await more_ops(200, "the load to run on the new slot map")
             stop.set()
             await asyncio.gather(*tasks)
             assert rc.stats()["moved"] + rc.stats()["ask"] >= 1
