@@ -74,7 +74,7 @@ impl Config {
         seeds, *, username=None, password=None, decode_responses=false, read_policy="primary",
         connect_timeout=None, request_timeout=None, max_redirects=None, max_retries=None,
         refresh_interval=None, tls=false, tls_ca_file=None, tls_insecure=false,
-        address_map=None, protocol=2
+        tls_client_cert=None, tls_client_key=None, address_map=None, protocol=2
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -92,6 +92,8 @@ impl Config {
         tls: bool,
         tls_ca_file: Option<PathBuf>,
         tls_insecure: bool,
+        tls_client_cert: Option<PathBuf>,
+        tls_client_key: Option<PathBuf>,
         address_map: Option<Bound<'_, PyAny>>,
         protocol: u8,
     ) -> PyResult<Config> {
@@ -139,11 +141,12 @@ impl Config {
             }
             (None, None) => {}
         }
-        if tls || tls_ca_file.is_some() || tls_insecure {
+        if tls || tls_ca_file.is_some() || tls_insecure || tls_client_cert.is_some() {
             opts = opts.tls(TlsOptions {
                 ca_file: tls_ca_file,
                 insecure_skip_verify: tls_insecure,
-                ..TlsOptions::default()
+                client_cert_file: tls_client_cert,
+                client_key_file: tls_client_key,
             });
         }
         opts = opts.protocol(match protocol {

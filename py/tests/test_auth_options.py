@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import pathlib
 from typing import Callable
 
 import pytest
@@ -93,18 +94,42 @@ def test_read_from_replicas(cluster: Cluster, p: str) -> None:
         assert rc.get(p + "k") == b"v"
 
 
-def test_tls_cluster() -> None:
-    c = Cluster.up("--tls")
+def test_tls_cluster_with_client_certificates(tmp_path: pathlib.Path) -> None:
+    # The nodes' TLS ports require a client certificate signed by the cluster's CA.
+    c = Cluster.up("--tls-auth-clients")
     try:
         tls_seed = c.info["tls_seeds"][0]
-        with slotwise.Cluster(startup_nodes=[tls_seed], ssl=True, ssl_ca_certs=c.info["ca_file"]) as rc:
+        cert, key, ca = c.info["client_cert"], c.info["client_key"], c.info["ca_file"]
+        with slotwise.Cluster(
+            startup_nodes=[tls_seed], ssl=True, ssl_ca_certs=ca, ssl_certfile=cert, ssl_keyfile=key
+        ) as rc:
             rc.set("tls-key", "v")
             assert rc.get("tls-key") == b"v"
-        with slotwise.Cluster(startup_nodes=[tls_seed], ssl=True, ssl_cert_reqs="none") as rc:
+        # As in redis-py, without ssl_keyfile the key is read from the certificate file.
+        both = tmp_path / "client.pem"
+        both.write_text(pathlib.Path(cert).read_text() + pathlib.Path(key).read_text())
+        with slotwise.Cluster(startup_nodes=[tls_seed], ssl_ca_certs=ca, ssl_certfile=str(both)) as rc:
             assert rc.get("tls-key") == b"v"
+        with slotwise.Cluster(
+            startup_nodes=[tls_seed], ssl=True, ssl_cert_reqs="none", ssl_certfile=cert, ssl_keyfile=key
+        ) as rc:
+            assert rc.get("tls-key") == b"v"
+        # Without a client certificate the nodes refuse, and the error says what to set.
+        with pytest.raises(slotwise.ConnectionError, match="requires a TLS client certificate"):
+            slotwise.Cluster(startup_nodes=[tls_seed], ssl=True, ssl_ca_certs=ca)
         with pytest.raises(slotwise.RedisError):
             # Verification against the public roots fails for the harness's own CA.
-            slotwise.Cluster(startup_nodes=[tls_seed], ssl=True, socket_connect_timeout=1)
+            slotwise.Cluster(
+                startup_nodes=[tls_seed], ssl=True, ssl_certfile=cert, ssl_keyfile=key, socket_connect_timeout=1
+            )
+        # A key file without a key in it: refused before connecting, naming the file.
+        with pytest.raises(slotwise.DataError, match="no private key") as e:
+            slotwise.Cluster(startup_nodes=[tls_seed], ssl_ca_certs=ca, ssl_certfile=cert, ssl_keyfile=cert)
+        assert cert in str(e.value)
+        with pytest.raises(slotwise.DataError, match="ssl_keyfile given without ssl_certfile"):
+            slotwise.Cluster(startup_nodes=[tls_seed], ssl_ca_certs=ca, ssl_keyfile=key)
+        with pytest.raises(slotwise.DataError, match="ssl_check_hostname=False"):
+            slotwise.Cluster(startup_nodes=[tls_seed], ssl_ca_certs=ca, ssl_check_hostname=False)
     finally:
         c.down()
 

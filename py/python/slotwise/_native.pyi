@@ -48,6 +48,8 @@ class Config:
         tls: bool = False,
         tls_ca_file: Optional[str] = None,
         tls_insecure: bool = False,
+        tls_client_cert: Optional[str] = None,
+        tls_client_key: Optional[str] = None,
         address_map: _AddressMap = None,
         protocol: int = 2,
     ) -> Config: ...

@@ -177,12 +177,26 @@ def remap(address_remap: Optional[AddressRemap]) -> Any:
     return apply
 
 
-def tls_options(
-    ssl_enabled: bool, ssl_ca_certs: Optional[str], ssl_cert_reqs: Any
-) -> tuple[bool, Optional[str], bool]:
-    """``(tls, ca_file, insecure)`` from redis-py's ``ssl*`` keywords."""
-    insecure = ssl_cert_reqs in (ssl.CERT_NONE, "none", "CERT_NONE")
-    return bool(ssl_enabled or ssl_ca_certs), ssl_ca_certs, insecure
+def tls_options(args: Mapping[str, Any]) -> dict[str, Any]:
+    """The native TLS settings from redis-py's ``ssl*`` keywords. As in redis-py, a missing
+    ``ssl_keyfile`` means the key is in ``ssl_certfile`` too."""
+    insecure = args["ssl_cert_reqs"] in (ssl.CERT_NONE, "none", "CERT_NONE")
+    cert, key = args["ssl_certfile"], args["ssl_keyfile"]
+    if key is not None and cert is None:
+        raise _config_error("ssl_keyfile given without ssl_certfile: give the client certificate too")
+    if args["ssl_check_hostname"] is False and not insecure:
+        raise _config_error(
+            "ssl_check_hostname=False is not supported: slotwise always checks that a node's "
+            "certificate names the address it connects to; map announced addresses to named "
+            "ones with address_remap, or (testing only) pass ssl_cert_reqs='none'"
+        )
+    return {
+        "tls": bool(args["ssl"] or args["ssl_ca_certs"] or cert),
+        "tls_ca_file": args["ssl_ca_certs"],
+        "tls_insecure": insecure,
+        "tls_client_cert": cert,
+        "tls_client_key": key if key is not None else cert,
+    }
 
 
 def build(given: Mapping[str, Any]) -> _native.Config:
@@ -207,9 +221,6 @@ def build(given: Mapping[str, Any]) -> _native.Config:
             "encoding_errors=, or decode bytes replies yourself"
         )
     policy = args["read_policy"] or ("round_robin" if args["read_from_replicas"] else "primary")
-    tls, ca_file, insecure = tls_options(
-        bool(args["ssl"]), args["ssl_ca_certs"], args["ssl_cert_reqs"]
-    )
     return _native.Config(
         seeds(args["startup_nodes"], args["host"], args["port"]),
         username=args["username"],
@@ -221,9 +232,7 @@ def build(given: Mapping[str, Any]) -> _native.Config:
         max_redirects=args["max_redirects"],
         max_retries=args["max_retries"],
         refresh_interval=args["refresh_interval"],
-        tls=tls,
-        tls_ca_file=ca_file,
-        tls_insecure=insecure,
+        **tls_options(args),
         address_map=remap(args["address_remap"]),
         protocol=args["protocol"] or 2,
     )
@@ -232,7 +241,15 @@ def build(given: Mapping[str, Any]) -> _native.Config:
 _BOOL = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 _FLOAT_OPTIONS = ("socket_timeout", "socket_connect_timeout", "refresh_interval")
 _INT_OPTIONS = ("max_redirects", "max_retries", "protocol")
-_STR_OPTIONS = ("ssl_ca_certs", "ssl_cert_reqs", "read_policy", "username", "password")
+_STR_OPTIONS = (
+    "ssl_ca_certs",
+    "ssl_cert_reqs",
+    "ssl_certfile",
+    "ssl_keyfile",
+    "read_policy",
+    "username",
+    "password",
+)
 
 
 def _url_host(h: str) -> str:

@@ -104,7 +104,10 @@ class Cluster(Commands):
     :param max_retries: retries of one request after TRYAGAIN/CLUSTERDOWN/connection errors.
     :param refresh_interval: seconds between periodic slot-map refreshes (default 30).
     :param ssl: use TLS; ``ssl_ca_certs`` names a CA file, ``ssl_cert_reqs="none"`` skips
-        verification (testing only).
+        verification (testing only). ``ssl_certfile`` / ``ssl_keyfile``: a client certificate
+        and its key (PEM) for nodes that require one (``tls-auth-clients yes``); without
+        ``ssl_keyfile`` the key is read from ``ssl_certfile``. Host names are always checked
+        (``ssl_check_hostname=False`` is refused).
     :param address_remap: announced-to-reachable addresses (NAT, Docker): a callable taking
         and returning ``(host, port)``, or a dict.
     :param protocol: 2 (RESP2) or 3 (RESP3: maps arrive as dicts).
@@ -131,6 +134,9 @@ class Cluster(Commands):
         ssl: Optional[bool] = None,
         ssl_ca_certs: Optional[str] = None,
         ssl_cert_reqs: Any = None,
+        ssl_certfile: Optional[str] = None,
+        ssl_keyfile: Optional[str] = None,
+        ssl_check_hostname: Optional[bool] = None,
         address_remap: Optional[AddressRemap] = None,
         protocol: Optional[int] = None,
         encoding: str = "utf-8",
