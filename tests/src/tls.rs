@@ -37,6 +37,29 @@ fn cert_error(what: &str, e: rcgen::Error) -> HarnessError {
     HarnessError::Invalid(format!("generating the {what}: {e}"))
 }
 
+/// A certificate signed by `issuer` with a fresh key: subject alternative names `sans`,
+/// common name `cn`, the given extended key usages, valid 2000-2100.
+fn leaf(
+    issuer: &Issuer<'_, KeyPair>,
+    what: &str,
+    sans: Vec<String>,
+    cn: &str,
+    usages: Vec<ExtendedKeyUsagePurpose>,
+) -> Result<(rcgen::Certificate, KeyPair)> {
+    let key = KeyPair::generate().map_err(|e| cert_error(&format!("{what} key"), e))?;
+    let fail = |e| cert_error(&format!("{what} certificate"), e);
+    let mut params = CertificateParams::new(sans).map_err(fail)?;
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params.distinguished_name.push(DnType::CommonName, cn);
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    params.extended_key_usages = usages;
+    params.use_authority_key_identifier_extension = true;
+    params.not_before = date_time_ymd(2000, 1, 1);
+    params.not_after = date_time_ymd(2100, 1, 1);
+    let cert = params.signed_by(&key, issuer).map_err(fail)?;
+    Ok((cert, key))
+}
+
 impl TlsFiles {
     /// Generates a fresh CA and a node and a client certificate signed by it, and writes
     /// `ca.crt`, `node.crt`, `node.key`, `client.crt` and `client.key` into `dir`.
@@ -60,40 +83,24 @@ impl TlsFiles {
             .map_err(|e| cert_error("CA certificate", e))?;
         let issuer = Issuer::new(ca, ca_key);
 
-        let node_key = KeyPair::generate().map_err(|e| cert_error("node key", e))?;
-        let mut node = CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".into()])
-            .map_err(|e| cert_error("node certificate", e))?;
-        node.distinguished_name = rcgen::DistinguishedName::new();
-        node.distinguished_name
-            .push(DnType::CommonName, "127.0.0.1");
-        node.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         // Nodes are also TLS clients of each other (cluster bus, replication, MIGRATE).
-        node.extended_key_usages = vec![
-            ExtendedKeyUsagePurpose::ServerAuth,
-            ExtendedKeyUsagePurpose::ClientAuth,
-        ];
-        node.use_authority_key_identifier_extension = true;
-        node.not_before = date_time_ymd(2000, 1, 1);
-        node.not_after = date_time_ymd(2100, 1, 1);
-        let node_cert = node
-            .signed_by(&node_key, &issuer)
-            .map_err(|e| cert_error("node certificate", e))?;
-
-        let client_key = KeyPair::generate().map_err(|e| cert_error("client key", e))?;
-        let mut client = CertificateParams::new(Vec::<String>::new())
-            .map_err(|e| cert_error("client certificate", e))?;
-        client.distinguished_name = rcgen::DistinguishedName::new();
-        client
-            .distinguished_name
-            .push(DnType::CommonName, "slotwise test client");
-        client.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-        client.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-        client.use_authority_key_identifier_extension = true;
-        client.not_before = date_time_ymd(2000, 1, 1);
-        client.not_after = date_time_ymd(2100, 1, 1);
-        let client_cert = client
-            .signed_by(&client_key, &issuer)
-            .map_err(|e| cert_error("client certificate", e))?;
+        let (node_cert, node_key) = leaf(
+            &issuer,
+            "node",
+            vec!["127.0.0.1".to_string(), "localhost".into()],
+            "127.0.0.1",
+            vec![
+                ExtendedKeyUsagePurpose::ServerAuth,
+                ExtendedKeyUsagePurpose::ClientAuth,
+            ],
+        )?;
+        let (client_cert, client_key) = leaf(
+            &issuer,
+            "client",
+            Vec::new(),
+            "slotwise test client",
+            vec![ExtendedKeyUsagePurpose::ClientAuth],
+        )?;
 
         let files = TlsFiles {
             ca_cert: dir.join("ca.crt"),
