@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::options::{ClientOptions, Protocol};
 use crate::resp::{ServerError, ServerErrorKind, Value};
 use crate::router::Router;
-use crate::topology::{parse_shards, parse_slots, Topology};
+use crate::topology::{parse_shards, parse_slots, ParseError, Topology};
 
 /// The commands sent on every new connection, in order: `HELLO 3 [AUTH ..]` or
 /// `AUTH [user] pass`, then `READONLY` on replica connections.
@@ -141,9 +141,12 @@ pub fn topology_reply(
     } else {
         parse_slots(&reply, host, &opts.address_map)
     };
-    let topo = parsed.map_err(|msg| Error::Server {
-        error: ServerError::parse(format!("ERR unusable topology reply: {msg}").as_bytes()),
-        node: node.to_string(),
+    let topo = parsed.map_err(|e| match e {
+        ParseError::AddressMap(why) => Error::Config(why),
+        ParseError::Reply(msg) => Error::Server {
+            error: ServerError::parse(format!("ERR unusable topology reply: {msg}").as_bytes()),
+            node: node.to_string(),
+        },
     })?;
     // A fresh node knows itself as a slot-less master: that view routes nothing.
     if topo.assigned_slots() == 0 {
@@ -201,8 +204,8 @@ impl TopologyQuery {
 pub const VIEWS_TO_COMPARE: usize = 3;
 
 /// Collects the answers of a refresh round: views, and for the error message every node
-/// that failed and why. Credentials and "not a cluster" errors win over generic ones, so
-/// the user sees the cause that needs action.
+/// that failed and why. Credentials, "not a cluster" and configuration errors (a failing
+/// address map) win over generic ones, so the user sees the cause that needs action.
 #[derive(Debug, Default)]
 pub struct ViewCollector {
     views: Vec<Topology>,
@@ -216,7 +219,10 @@ impl ViewCollector {
         match got {
             Ok(v) => self.views.push(v),
             Err(e) => {
-                if matches!(e, Error::ClusterSupportDisabled { .. } | Error::Auth { .. }) {
+                if matches!(
+                    e,
+                    Error::ClusterSupportDisabled { .. } | Error::Auth { .. } | Error::Config(_)
+                ) {
                     self.decisive.get_or_insert(e.clone());
                 }
                 self.attempts.push(crate::error::Attempt {
@@ -515,6 +521,29 @@ mod tests {
             other => panic!("{other:?}"),
         };
         assert_eq!(&*view.shards()[0].primary.addr, "127.0.0.1:7000");
+    }
+
+    #[test]
+    fn a_failing_address_map_makes_the_view_a_configuration_error_that_wins() {
+        let map = crate::topology::AddressMap::fallible(|a: &str| {
+            Err(format!("no route to {a} from this network"))
+        });
+        let r = Router::new(opts().address_map(map));
+        let e = match topology_reply(&r, "10.0.0.7:7000", slots_reply(b("")), false) {
+            Err(e) => e,
+            other => panic!("{other:?}"),
+        };
+        let msg = e.to_string();
+        assert!(matches!(e, Error::Config(_)), "{e:?}");
+        assert!(
+            msg.contains("the address map failed for 10.0.0.7:7000: no route to 10.0.0.7:7000"),
+            "{msg}"
+        );
+        // Among other failures, it is the one the caller sees.
+        let mut views = ViewCollector::default();
+        views.add("a:1", Err(Error::Closed));
+        views.add("10.0.0.7:7000", Err(e));
+        assert!(matches!(views.finish(), Err(Error::Config(_))));
     }
 
     #[test]

@@ -399,8 +399,9 @@ typedef int (*slotwise_format_next_fn)(void *state,
  *
  * Any other answer is a bug in the callback: a return value other than 0 or 1, or a 1 with
  * `out` empty, not NUL-terminated within `out_len`, not UTF-8, or not `host:port` with a
- * port from 1 to 65535. The library cannot stop the routing decision it was asked for half
- * way, so for that call it keeps the announced address; and it reports the mistake as
+ * port from 1 to 65535. Nothing is then sent to an address the callback did not choose:
+ * a slot map that needed the address is not installed (the client keeps the one it has),
+ * and a MOVED/ASK redirect that needed it fails its command. The mistake is reported as
  * `SLOTWISE_RESULT_INVALID_ARGUMENT`, with a message naming the announced address and what
  * was wrong: from `slotwise_client_connect` (no client is created) when it happened during
  * discovery, otherwise from the next command or pipeline run on the client, whichever

@@ -1,15 +1,14 @@
 //! The C address-map callback behind the core's `AddressMap`, and the reporting of its
 //! invalid outputs.
 //!
-//! The core's callback type answers `Option<String>`: a mapped address or "keep the
-//! announced one". It has no way to say "the mapping is broken", and it is called deep
-//! inside routing and background refreshes, where no C caller is waiting. So an invalid
-//! output keeps the announced address for that call (the only answer the core accepts)
-//! and is recorded in [`MapFaults`]; the client reports it as
-//! `SLOTWISE_RESULT_INVALID_ARGUMENT` from `slotwise_client_connect`, or from the next
-//! command or pipeline run, which is then not sent. A mistake in the callback therefore surfaces as an
-//! error naming the announced address and what was wrong, instead of silently routing to
-//! addresses the application asked to avoid.
+//! An invalid output is an error for the core's fallible address map: the slot map view or
+//! the redirect that needed the address fails, so nothing goes to an address the callback
+//! did not choose. The map is consulted deep inside routing and background refreshes,
+//! where no C caller may be waiting, so the fault is also recorded in [`MapFaults`]; the
+//! client reports it as `SLOTWISE_RESULT_INVALID_ARGUMENT` from `slotwise_client_connect`,
+//! or from the next command or pipeline run, which is then not sent. A mistake in the
+//! callback therefore surfaces as an error naming the announced address and what was
+//! wrong.
 
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -26,8 +26,8 @@ impl slotwise_client {
     /// is sent, so that a broken mapping is reported instead of silently bypassed.
     pub(crate) fn check_map_faults(&self) -> Result<(), Failure> {
         match self.map_faults.take(
-            "found while routing an earlier command or refreshing the slot map: the announced \
-             address was used there; this command was not sent",
+            "found while routing an earlier command or refreshing the slot map, which was \
+             then not changed; this command was not sent",
         ) {
             Some(fault) => Err(fault),
             None => Ok(()),
@@ -57,8 +57,8 @@ pub unsafe extern "C" fn slotwise_client_connect(
         let out = arg_out(client_out, "client_out")?;
         let (opts, map_faults) = options.client_options();
         let connected = Client::connect(opts);
-        // A broken mapping seen during discovery is the likelier cause of a failed connect,
-        // and must not be bypassed by a successful one: it is reported either way.
+        // A broken mapping seen during discovery failed the views that needed it, and must
+        // not be bypassed by another node's view that did not: it is reported either way.
         let fault = map_faults.take("found while discovering the cluster; no client was created");
         let client = match (connected, fault) {
             (Ok(client), None) => client,
@@ -66,13 +66,8 @@ pub unsafe extern "C" fn slotwise_client_connect(
                 client.close();
                 return Err(fault);
             }
+            (Err(_), Some(fault)) => return Err(fault),
             (Err(e), None) => return Err(e.into()),
-            (Err(e), Some(fault)) => {
-                return Err(Failure::invalid(format!(
-                    "{}; connecting then failed: {e}",
-                    fault.message
-                )))
-            }
         };
         let handle = Box::into_raw(Box::new(slotwise_client { client, map_faults }));
         // SAFETY: checked non-NULL; writable per the contract.

@@ -57,8 +57,9 @@ pub enum slotwise_protocol {
 ///
 /// Any other answer is a bug in the callback: a return value other than 0 or 1, or a 1 with
 /// `out` empty, not NUL-terminated within `out_len`, not UTF-8, or not `host:port` with a
-/// port from 1 to 65535. The library cannot stop the routing decision it was asked for half
-/// way, so for that call it keeps the announced address; and it reports the mistake as
+/// port from 1 to 65535. Nothing is then sent to an address the callback did not choose:
+/// a slot map that needed the address is not installed (the client keeps the one it has),
+/// and a MOVED/ASK redirect that needed it fails its command. The mistake is reported as
 /// `SLOTWISE_RESULT_INVALID_ARGUMENT`, with a message naming the announced address and what
 /// was wrong: from `slotwise_client_connect` (no client is created) when it happened during
 /// discovery, otherwise from the next command or pipeline run on the client, whichever
@@ -86,16 +87,14 @@ impl slotwise_options {
             (_, Some(cb)) => {
                 let table = self.table.clone();
                 let faults = Arc::clone(&faults);
-                AddressMap::callback(move |addr| {
+                AddressMap::fallible(move |addr| {
                     if let Some(mapped) = table.get(addr) {
-                        return Some(mapped.clone());
+                        return Ok(Some(mapped.clone()));
                     }
-                    // An invalid output: the announced address (None) for this call, the
-                    // only other answer the core's callback type has, and a recorded fault.
-                    cb.call(addr).unwrap_or_else(|problem| {
-                        faults.record(problem);
-                        None
-                    })
+                    // An invalid output: the core refuses what needed the address, and the
+                    // fault is recorded for the next call on the client to report.
+                    cb.call(addr)
+                        .inspect_err(|problem| faults.record(problem.clone()))
                 })
             }
         };
@@ -576,9 +575,9 @@ mod tests {
             slotwise_options_map_address(o, c"10.0.0.9:6379".as_ptr(), c"127.0.0.1:7009".as_ptr());
             slotwise_options_set_address_map_callback(o, Some(shift), std::ptr::null_mut());
             let map = (*o).client_options().0.address_map;
-            assert_eq!(map.apply("10.0.0.9:6379".into()), "127.0.0.1:7009");
-            assert_eq!(map.apply("10.0.0.5:7005".into()), "127.0.0.1:7005");
-            assert_eq!(map.apply("10.0.0.7:7000".into()), "10.0.0.7:7000");
+            assert_eq!(map.apply("10.0.0.9:6379".into()).unwrap(), "127.0.0.1:7009");
+            assert_eq!(map.apply("10.0.0.5:7005".into()).unwrap(), "127.0.0.1:7005");
+            assert_eq!(map.apply("10.0.0.7:7000".into()).unwrap(), "10.0.0.7:7000");
             slotwise_options_free(o);
         }
     }
@@ -595,7 +594,7 @@ mod tests {
     }
 
     #[test]
-    fn an_invalid_callback_output_keeps_the_address_and_records_a_fault() {
+    fn an_invalid_callback_output_is_an_error_for_the_core_and_a_recorded_fault() {
         let o = slotwise_options_new();
         // SAFETY: a live handle and C string literals.
         unsafe {
@@ -603,16 +602,18 @@ mod tests {
             slotwise_options_set_address_map_callback(o, Some(garbage), std::ptr::null_mut());
             let (opts, faults) = (*o).client_options();
             assert_eq!(
-                opts.address_map.apply("10.0.0.9:6379".into()),
+                opts.address_map.apply("10.0.0.9:6379".into()).unwrap(),
                 "127.0.0.1:7009"
             );
             assert!(
                 faults.take("t").is_none(),
                 "the table answered; no callback call"
             );
-            assert_eq!(
-                opts.address_map.apply("10.0.0.5:7005".into()),
-                "10.0.0.5:7005"
+            // Not the announced address: an error, so that nothing is sent there.
+            let refused = opts.address_map.apply("10.0.0.5:7005".into()).unwrap_err();
+            assert!(
+                refused.contains("\"no-port\", which is not a host:port"),
+                "{refused}"
             );
             let fault = faults.take("t").expect("the invalid output is recorded");
             assert!(fault

@@ -48,21 +48,25 @@ fn build_address_map(py: Python<'_>, m: Option<Bound<'_, PyAny>>) -> PyResult<Ad
         ));
     }
     let f = m.unbind();
-    Ok(AddressMap::callback(move |addr: &str| {
+    // A callback that raises or answers something that is not an address fails what needed
+    // the address (the slot map view, or the redirect) with a DataError saying so, instead
+    // of sending anything where the application did not choose.
+    Ok(AddressMap::fallible(move |addr: &str| {
         // Called from whichever thread learns a topology (with no GIL held): attach here.
         Python::attach(|py| match f.call1(py, (addr,)) {
-            Ok(v) if v.is_none(py) => None,
-            Ok(v) => match v.extract::<String>(py) {
-                Ok(s) => Some(s),
-                Err(e) => {
-                    e.write_unraisable(py, Some(f.bind(py)));
-                    None
-                }
-            },
-            Err(e) => {
-                e.write_unraisable(py, Some(f.bind(py)));
-                None
-            }
+            Ok(v) if v.is_none(py) => Ok(None),
+            Ok(v) => v.extract::<String>(py).map(Some).map_err(|_| {
+                let got = v
+                    .bind(py)
+                    .get_type()
+                    .name()
+                    .map_or_else(|_| "?".to_string(), |n| n.to_string());
+                format!(
+                    "address_remap returned a {got}; return a \"host:port\" str, or None to \
+                     keep the announced address"
+                )
+            }),
+            Err(e) => Err(format!("address_remap raised {e}")),
         })
     }))
 }

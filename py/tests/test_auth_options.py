@@ -83,6 +83,29 @@ def test_address_remap_callable_and_dict(cluster: Cluster, p: str) -> None:
         assert all(n.host == "localhost" for n in rc.get_primaries())
 
 
+def test_an_address_remap_that_fails_fails_the_connect_and_says_why(cluster: Cluster) -> None:
+    # Nothing is sent to an address the callback did not choose: the views that needed
+    # the mapping are refused, and the error says what the callback did.
+    def raises(addr: tuple[str, int]) -> tuple[str, int]:
+        raise KeyError(f"no route for {addr[0]}")
+
+    with pytest.raises(slotwise.DataError, match="address_remap raised") as e:
+        slotwise.Cluster(startup_nodes=cluster.seeds[:1], address_remap=raises)
+    assert e.value.code == "CONFIG"
+    assert "no route for 127.0.0.1" in str(e.value)
+    assert "the address map failed for 127.0.0.1:" in str(e.value)
+
+    def not_an_address(addr: tuple[str, int]) -> object:
+        return 7000
+
+    with pytest.raises(slotwise.DataError, match="address_remap raised") as e:
+        slotwise.Cluster(
+            startup_nodes=cluster.seeds[:1],
+            address_remap=not_an_address,  # type: ignore[arg-type]
+        )
+    assert e.value.code == "CONFIG"
+
+
 def test_read_from_replicas(cluster: Cluster, p: str) -> None:
     with slotwise.Cluster(startup_nodes=cluster.seeds[:1], read_from_replicas=True) as rc:
         rc.set(p + "k", "v")

@@ -255,7 +255,14 @@ impl Router {
                     self.request_refresh();
                     return self.retry(st, now, false, || server_err(err));
                 };
-                let target = self.opts.address_map.apply(target);
+                let target = match self.opts.address_map.apply(target) {
+                    Ok(t) => t,
+                    Err(why) => {
+                        // Never follow a redirect to an address the mapping did not choose.
+                        st.note(from, why.clone());
+                        return Action::Done(Err(Error::Config(why)));
+                    }
+                };
                 if st.redirects >= self.opts.max_redirects {
                     return Action::Done(Err(Error::RedirectBudget {
                         slot: st.slot,

@@ -13,11 +13,19 @@ use std::sync::Arc;
 /// ```
 /// use slotwise::topology::AddressMap;
 /// let map = AddressMap::table([("172.17.0.2:6379", "127.0.0.1:7000")]);
-/// assert_eq!(map.apply("172.17.0.2:6379".into()), "127.0.0.1:7000");
-/// assert_eq!(map.apply("10.0.0.9:6379".into()), "10.0.0.9:6379"); // unmapped: unchanged
+/// assert_eq!(map.apply("172.17.0.2:6379".into()).unwrap(), "127.0.0.1:7000");
+/// assert_eq!(map.apply("10.0.0.9:6379".into()).unwrap(), "10.0.0.9:6379"); // unmapped
 ///
 /// let shift = AddressMap::callback(|addr: &str| addr.strip_prefix("10.0.0.").map(|rest| format!("127.0.0.{rest}")));
-/// assert_eq!(shift.apply("10.0.0.5:7000".into()), "127.0.0.5:7000");
+/// assert_eq!(shift.apply("10.0.0.5:7000".into()).unwrap(), "127.0.0.5:7000");
+///
+/// // A mapping that can fail: the view or the redirect that needed it fails instead of
+/// // going to an address the application did not choose.
+/// let strict = AddressMap::fallible(|addr: &str| match addr.strip_prefix("10.0.0.") {
+///     Some(rest) => Ok(Some(format!("127.0.0.{rest}"))),
+///     None => Err(format!("{addr} is outside 10.0.0.0/24")),
+/// });
+/// assert!(strict.apply("192.168.1.1:7000".into()).unwrap_err().contains("outside"));
 /// ```
 #[derive(Clone, Default)]
 pub enum AddressMap {
@@ -26,9 +34,10 @@ pub enum AddressMap {
     Identity,
     /// A fixed table; unlisted addresses are used as announced.
     Table(Arc<HashMap<String, String>>),
-    /// A function; `None` keeps the announced address.
+    /// A function: `Ok(None)` keeps the announced address, `Err` says why the mapping is
+    /// broken for it.
     #[allow(clippy::type_complexity)]
-    Callback(Arc<dyn Fn(&str) -> Option<String> + Send + Sync>),
+    Callback(Arc<dyn Fn(&str) -> Result<Option<String>, String> + Send + Sync>),
 }
 
 impl AddressMap {
@@ -47,20 +56,38 @@ impl AddressMap {
         ))
     }
 
-    /// A function from announced `host:port` to reachable `host:port`.
+    /// A function from announced `host:port` to reachable `host:port` (`None`: keep it).
     pub fn callback<F>(f: F) -> AddressMap
     where
         F: Fn(&str) -> Option<String> + Send + Sync + 'static,
+    {
+        AddressMap::Callback(Arc::new(move |a| Ok(f(a))))
+    }
+
+    /// Like [`AddressMap::callback`], for a mapping that can fail (a user callback that
+    /// raised, or answered something that is not an address): `Err(why)` makes the topology
+    /// view or the redirect that needed the address fail with a configuration error, so
+    /// that nothing is sent to an address the mapping did not choose.
+    pub fn fallible<F>(f: F) -> AddressMap
+    where
+        F: Fn(&str) -> Result<Option<String>, String> + Send + Sync + 'static,
     {
         AddressMap::Callback(Arc::new(f))
     }
 
     /// The reachable address for an announced one.
-    pub fn apply(&self, announced: String) -> String {
+    ///
+    /// # Errors
+    ///
+    /// A [`AddressMap::fallible`] mapping that failed: why, naming the announced address.
+    pub fn apply(&self, announced: String) -> Result<String, String> {
         match self {
-            AddressMap::Identity => announced,
-            AddressMap::Table(t) => t.get(&announced).cloned().unwrap_or(announced),
-            AddressMap::Callback(f) => f(&announced).unwrap_or(announced),
+            AddressMap::Identity => Ok(announced),
+            AddressMap::Table(t) => Ok(t.get(&announced).cloned().unwrap_or(announced)),
+            AddressMap::Callback(f) => match f(&announced) {
+                Ok(mapped) => Ok(mapped.unwrap_or(announced)),
+                Err(why) => Err(format!("the address map failed for {announced}: {why}")),
+            },
         }
     }
 }

@@ -6,7 +6,7 @@ mod parse;
 use std::sync::Arc;
 
 pub use address_map::AddressMap;
-pub use parse::{parse_shards, parse_slots};
+pub use parse::{parse_shards, parse_slots, ParseError};
 
 use crate::slot::{Slot, SLOT_COUNT};
 

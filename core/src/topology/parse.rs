@@ -53,13 +53,45 @@ fn host_or_answering(host: Option<String>, ctx: &Ctx<'_>) -> String {
     }
 }
 
-fn address(host: &str, port: u16, ctx: &Ctx<'_>) -> Arc<str> {
+fn address(host: &str, port: u16, ctx: &Ctx<'_>) -> Result<Arc<str>, ParseError> {
     let raw = if host.contains(':') && !host.starts_with('[') {
         format!("[{host}]:{port}")
     } else {
         format!("{host}:{port}")
     };
-    ctx.map.apply(raw).into()
+    ctx.map
+        .apply(raw)
+        .map(Into::into)
+        .map_err(ParseError::AddressMap)
+}
+
+/// Why a topology reply gave no view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParseError {
+    /// The reply is malformed; the text says where.
+    Reply(String),
+    /// The address map failed for an announced address; the text says why.
+    AddressMap(String),
+}
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParseError::Reply(m) | ParseError::AddressMap(m) => f.write_str(m),
+        }
+    }
+}
+
+impl From<String> for ParseError {
+    fn from(m: String) -> ParseError {
+        ParseError::Reply(m)
+    }
+}
+
+impl From<&str> for ParseError {
+    fn from(m: &str) -> ParseError {
+        ParseError::Reply(m.to_string())
+    }
 }
 
 fn to_range(a: i64, b: i64) -> Option<(u16, u16)> {
@@ -81,7 +113,7 @@ pub fn parse_shards(
     answering_host: &str,
     map: &AddressMap,
     tls: bool,
-) -> Result<Topology, String> {
+) -> Result<Topology, ParseError> {
     let ctx = Ctx {
         answering_host,
         map,
@@ -91,7 +123,8 @@ pub fn parse_shards(
         return Err(format!(
             "CLUSTER SHARDS: expected an array, got a {}",
             reply.type_name()
-        ));
+        )
+        .into());
     };
     let mut out = Vec::with_capacity(shards.len());
     for shard in shards {
@@ -138,7 +171,7 @@ pub fn parse_shards(
                 _ => Health::Online,
             };
             let node = Node {
-                addr: address(&host_or_answering(host, &ctx), port, &ctx),
+                addr: address(&host_or_answering(host, &ctx), port, &ctx)?,
                 id: field(&nkv, "id").and_then(text),
                 role,
                 health,
@@ -177,7 +210,7 @@ pub fn parse_slots(
     reply: &Value,
     answering_host: &str,
     map: &AddressMap,
-) -> Result<Topology, String> {
+) -> Result<Topology, ParseError> {
     let ctx = Ctx {
         answering_host,
         map,
@@ -187,7 +220,8 @@ pub fn parse_slots(
         return Err(format!(
             "CLUSTER SLOTS: expected an array, got a {}",
             reply.type_name()
-        ));
+        )
+        .into());
     };
     let mut shards: Vec<Shard> = Vec::new();
     for e in entries {
@@ -213,7 +247,7 @@ pub fn parse_slots(
                 .and_then(|p| u16::try_from(p).ok())
                 .ok_or("CLUSTER SLOTS: a node has no valid port")?;
             nodes.push(Node {
-                addr: address(&host_or_answering(host, &ctx), port, &ctx),
+                addr: address(&host_or_answering(host, &ctx), port, &ctx)?,
                 id: f.get(2).and_then(text),
                 role: if i == 0 { Role::Primary } else { Role::Replica },
                 health: Health::Online,

@@ -248,6 +248,24 @@ fn moved_targets_go_through_the_address_map() {
 }
 
 #[test]
+fn a_redirect_the_address_map_cannot_map_fails_the_request_and_leaves_the_map_alone() {
+    let map = AddressMap::fallible(|a: &str| Err(format!("{a} is not ours")));
+    let r = router_with(opts().address_map(map));
+    let now = Instant::now();
+    let before = primary(&r, 3999);
+    let mut st = r.new_request(Some(slot(3999)), now);
+    let a = reply(&r, &mut st, P0, err("MOVED 3999 172.17.0.4:6379"), now);
+    match a {
+        Action::Done(Err(Error::Config(m))) => assert!(
+            m.contains("the address map failed for 172.17.0.4:6379: 172.17.0.4:6379 is not ours"),
+            "{m}"
+        ),
+        other => panic!("expected a configuration error, got {other:?}"),
+    }
+    assert_eq!(primary(&r, 3999), before, "the slot map is not patched");
+}
+
+#[test]
 fn moved_back_to_the_sender_is_detected_after_the_address_map() {
     let map = AddressMap::table([("172.17.0.2:6379", P0)]);
     let r = router_with(opts().address_map(map));
