@@ -167,10 +167,19 @@ impl Error {
     }
 }
 
+/// Lists the tries; a run of identical ones (retries against a node that keeps refusing)
+/// is written once with its count.
 fn write_attempts(f: &mut fmt::Formatter<'_>, attempts: &[Attempt]) -> fmt::Result {
-    for (i, a) in attempts.iter().enumerate() {
-        let sep = if i == 0 { "; tried: " } else { ", " };
+    let mut rest = attempts;
+    let mut sep = "; tried: ";
+    while let Some(a) = rest.first() {
+        let run = rest.iter().take_while(|b| *b == a).count();
         write!(f, "{sep}{} ({})", a.node, a.outcome)?;
+        if run > 1 {
+            write!(f, " [{run} times]")?;
+        }
+        rest = &rest[run..];
+        sep = ", ";
     }
     Ok(())
 }
@@ -259,5 +268,41 @@ impl std::error::Error for Error {
             Error::Protocol { error, .. } => Some(error),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attempt(node: &str, outcome: &str) -> Attempt {
+        Attempt {
+            node: node.into(),
+            outcome: outcome.into(),
+        }
+    }
+
+    #[test]
+    fn repeated_identical_attempts_are_listed_once_with_their_count() {
+        let refused = attempt("127.0.0.1:7000", "connection refused");
+        let e = Error::Timeout {
+            slot: None,
+            after: std::time::Duration::from_secs(5),
+            attempts: vec![
+                refused.clone(),
+                refused.clone(),
+                refused.clone(),
+                attempt("127.0.0.1:7001", "MOVED 1 127.0.0.1:7000"),
+                refused,
+            ],
+        };
+        let msg = e.to_string();
+        assert!(
+            msg.contains(
+                "tried: 127.0.0.1:7000 (connection refused) [3 times], \
+                 127.0.0.1:7001 (MOVED 1 127.0.0.1:7000), 127.0.0.1:7000 (connection refused);"
+            ),
+            "{msg}"
+        );
     }
 }
