@@ -239,6 +239,7 @@ def build(given: Mapping[str, Any]) -> _native.Config:
 
 
 _BOOL = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
+_BOOL_OPTIONS = ("decode_responses", "ssl", "read_from_replicas")
 _FLOAT_OPTIONS = ("socket_timeout", "socket_connect_timeout", "refresh_interval")
 _INT_OPTIONS = ("max_redirects", "max_retries", "protocol")
 _STR_OPTIONS = (
@@ -301,7 +302,7 @@ def from_url(url: str) -> dict[str, Any]:
         kwargs["ssl"] = True
     for key, values in parse_qs(parts.query).items():
         value = values[-1]
-        if key in ("decode_responses", "ssl", "read_from_replicas"):
+        if key in _BOOL_OPTIONS:
             if value.lower() not in _BOOL:
                 raise _config_error(f"{key} in the URL must be true or false, not {value!r}")
             kwargs[key] = _BOOL[value.lower()]
@@ -320,7 +321,6 @@ def from_url(url: str) -> dict[str, Any]:
         elif key in _STR_OPTIONS:
             kwargs[key] = value
         else:
-            known = ", ".join(("decode_responses", "ssl", "read_from_replicas")
-                              + _FLOAT_OPTIONS + _INT_OPTIONS + _STR_OPTIONS)
+            known = ", ".join(_BOOL_OPTIONS + _FLOAT_OPTIONS + _INT_OPTIONS + _STR_OPTIONS)
             raise _config_error(f"unsupported URL option {key!r} (supported: {known})")
     return kwargs
