@@ -47,7 +47,11 @@ pub fn check_handshake(node: &str, replies: &[Value]) -> Result<(), Error> {
         if let Some(text) = r.as_error() {
             let err = ServerError::parse(without_args(text));
             return Err(match err.kind {
-                ServerErrorKind::Auth | ServerErrorKind::NoPerm => Error::Auth {
+                ServerErrorKind::Auth => Error::Auth {
+                    node: node.to_string(),
+                    message: err.text,
+                },
+                ServerErrorKind::NoPerm => Error::NoPermission {
                     node: node.to_string(),
                     message: err.text,
                 },
@@ -123,8 +127,14 @@ pub fn topology_reply(
         if shards && err.text.to_ascii_lowercase().contains("unknown subcommand") {
             return Ok(TopologyReply::TrySlots);
         }
-        if matches!(err.kind, ServerErrorKind::Auth | ServerErrorKind::NoPerm) {
+        if matches!(err.kind, ServerErrorKind::Auth) {
             return Err(Error::Auth {
+                node: node.to_string(),
+                message: err.text,
+            });
+        }
+        if matches!(err.kind, ServerErrorKind::NoPerm) {
+            return Err(Error::NoPermission {
                 node: node.to_string(),
                 message: err.text,
             });
@@ -221,7 +231,10 @@ impl ViewCollector {
             Err(e) => {
                 if matches!(
                     e,
-                    Error::ClusterSupportDisabled { .. } | Error::Auth { .. } | Error::Config(_)
+                    Error::ClusterSupportDisabled { .. }
+                        | Error::Auth { .. }
+                        | Error::NoPermission { .. }
+                        | Error::Config(_)
                 ) {
                     self.decisive.get_or_insert(e.clone());
                 }
@@ -376,7 +389,6 @@ mod tests {
     fn check_handshake_maps_noauth_noperm_and_auth_complaints_to_auth_errors() {
         for text in [
             "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
-            "NOPERM User app has no permissions to run the 'readonly' command",
             "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
         ] {
             let e = check_handshake("n:1", &[err(text)]).unwrap_err();
@@ -460,14 +472,32 @@ mod tests {
         let e =
             topology_reply(&r, "n:1", err("NOAUTH Authentication required."), true).unwrap_err();
         assert!(matches!(e, Error::Auth { .. }), "{e:?}");
-        let e = topology_reply(
-            &r,
-            "n:1",
-            err("NOPERM this user has no permissions to run the 'cluster|shards' command"),
-            true,
-        )
-        .unwrap_err();
-        assert!(matches!(e, Error::Auth { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn a_user_without_cluster_rights_gets_a_permission_error_naming_the_grants() {
+        let r = router();
+        let denied = "NOPERM User u has no permissions to run the 'cluster|shards' command";
+        let e = topology_reply(&r, "n:1", err(denied), true).unwrap_err();
+        assert!(matches!(e, Error::NoPermission { .. }), "{e:?}");
+        assert_eq!(e.code(), "NOPERM");
+        let msg = e.to_string();
+        assert!(msg.contains(denied), "{msg}");
+        assert!(msg.contains("+cluster|shards +cluster|slots"), "{msg}");
+        assert!(!msg.contains("password"), "not a credentials problem: {msg}");
+        // It wins over other nodes' generic failures, so the caller sees what to fix.
+        let mut views = ViewCollector::default();
+        views.add("a:1", Err(Error::Closed));
+        views.add("n:1", Err(e));
+        assert!(matches!(views.finish(), Err(Error::NoPermission { .. })));
+    }
+
+    #[test]
+    fn a_handshake_command_refused_by_acl_is_a_permission_error() {
+        let text = "NOPERM User app has no permissions to run the 'readonly' command";
+        let e = check_handshake("n:1", &[err(text)]).unwrap_err();
+        assert!(matches!(e, Error::NoPermission { .. }), "{e:?}");
+        assert!(e.to_string().contains("+readonly"), "{e}");
     }
 
     #[test]

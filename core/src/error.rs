@@ -20,6 +20,28 @@ pub struct Attempt {
     pub outcome: String,
 }
 
+/// The timeouts a request ran under, for [`Error::Timeout`]'s message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Timeouts {
+    /// The request timeout (the whole request, redirects and retries included).
+    pub request: Duration,
+    /// The connect timeout (each connection attempt, handshake included).
+    pub connect: Duration,
+}
+
+/// A duration as people read it: `850ms`, `1.5s`, `12s`.
+pub(crate) fn human(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        format!("{ms}ms")
+    } else if ms % 1000 == 0 {
+        format!("{}s", ms / 1000)
+    } else {
+        let secs = format!("{:.3}", d.as_secs_f64());
+        format!("{}s", secs.trim_end_matches('0'))
+    }
+}
+
 /// A key and the slot it hashes to, for CROSSSLOT reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeySlot {
@@ -62,8 +84,10 @@ pub enum Error {
     Timeout {
         /// The slot, for keyed commands.
         slot: Option<Slot>,
-        /// The deadline that was spent.
+        /// How long the request ran before it gave up.
         after: Duration,
+        /// The timeouts in force.
+        limits: Timeouts,
         /// Every try before the deadline.
         attempts: Vec<Attempt>,
     },
@@ -86,6 +110,15 @@ pub enum Error {
         /// `host:port`.
         node: String,
         /// The server's text (never contains the password).
+        message: String,
+    },
+    /// The ACL user may not run a command slotwise itself sends to every node (CLUSTER
+    /// SHARDS / CLUSTER SLOTS for the slot map, READONLY for replica reads, HELLO): the
+    /// credentials are right, a permission is missing.
+    NoPermission {
+        /// `host:port`.
+        node: String,
+        /// The server's text (`NOPERM ...`).
         message: String,
     },
     /// No seed could be used to discover the cluster.
@@ -135,6 +168,7 @@ impl Error {
             Error::Io { .. } => "CONNECTION",
             Error::Protocol { .. } => "PROTOCOL",
             Error::Auth { .. } => "NOAUTH",
+            Error::NoPermission { .. } => "NOPERM",
             Error::NoSeedReachable { .. } => "CONNECTION",
             Error::ClusterSupportDisabled { .. } => "CLUSTER_DISABLED",
             Error::Type { .. } => "TYPE",
@@ -166,6 +200,10 @@ impl Error {
         }
     }
 }
+
+/// The ACL rules a user needs for what slotwise sends on its own (topology discovery,
+/// replica reads, slot migrations, RESP3).
+pub const GRANTS: &str = "+cluster|shards +cluster|slots +readonly +asking +hello";
 
 /// Lists the tries; a run of identical ones (retries against a node that keeps refusing)
 /// is written once with its count.
@@ -213,9 +251,16 @@ impl fmt::Display for Error {
             Error::Timeout {
                 slot,
                 after,
+                limits,
                 attempts,
             } => {
-                write!(f, "request timed out after {after:?}")?;
+                write!(
+                    f,
+                    "request timed out after {} (request timeout {}, connect timeout {})",
+                    human(*after),
+                    human(limits.request),
+                    human(limits.connect)
+                )?;
                 if let Some(s) = slot {
                     write!(f, " (slot {s})")?;
                 }
@@ -243,6 +288,13 @@ impl fmt::Display for Error {
                 f,
                 "authentication failed on {node}: {message}; check the username and password in the client options"
             ),
+            Error::NoPermission { node, message } => write!(
+                f,
+                "{message} (from {node}); the client's ACL user lacks a permission slotwise needs \
+                 on every node: grant it with ACL SETUSER <user> {GRANTS} (CLUSTER SHARDS, or \
+                 CLUSTER SLOTS before Redis 7, discovers the slot map; READONLY is sent for \
+                 replica reads, ASKING while slots migrate, HELLO with RESP3)"
+            ),
             Error::NoSeedReachable { attempts } => {
                 f.write_str("could not discover the cluster from any seed")?;
                 write_attempts(f, attempts)?;
@@ -259,6 +311,38 @@ impl fmt::Display for Error {
             Error::Closed => f.write_str("the client is closed"),
         }
     }
+}
+
+/// `text` with every control character (CR, LF, ESC, NUL, DEL, C1 controls) written as an
+/// escape (`\r`, `\n`, `\x1b`, `\u{85}`): text a node sent (error replies, announced hosts)
+/// can then neither inject lines into logs nor terminal sequences into a user's screen when
+/// it appears in an error message. Other text is left as it is.
+///
+/// # Examples
+///
+/// ```
+/// use slotwise::error::escape_controls;
+/// assert_eq!(escape_controls("ERR ok"), "ERR ok");
+/// assert_eq!(escape_controls("evil\r\nFAKE LOG\x1b[31m"), "evil\\r\\nFAKE LOG\\x1b[31m");
+/// ```
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\r' => out.push_str("\\r"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x80 && c.is_control() => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 impl std::error::Error for Error {
@@ -283,11 +367,34 @@ mod tests {
     }
 
     #[test]
+    fn a_timeout_states_the_time_it_took_and_the_timeouts_in_force() {
+        let e = Error::Timeout {
+            slot: None,
+            after: Duration::from_millis(1502),
+            limits: Timeouts {
+                request: Duration::from_secs(1),
+                connect: Duration::from_millis(500),
+            },
+            attempts: Vec::new(),
+        };
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with(
+                "request timed out after 1.502s (request timeout 1s, connect timeout 500ms)"
+            ),
+            "{msg}"
+        );
+        assert_eq!(human(Duration::from_millis(1500)), "1.5s");
+        assert_eq!(human(Duration::ZERO), "0ms");
+    }
+
+    #[test]
     fn repeated_identical_attempts_are_listed_once_with_their_count() {
         let refused = attempt("127.0.0.1:7000", "connection refused");
         let e = Error::Timeout {
             slot: None,
             after: std::time::Duration::from_secs(5),
+            limits: Timeouts::default(),
             attempts: vec![
                 refused.clone(),
                 refused.clone(),

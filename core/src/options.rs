@@ -118,6 +118,30 @@ pub struct ClientOptions {
 }
 
 impl ClientOptions {
+    /// The timeouts in force, for error messages.
+    pub(crate) fn timeouts(&self) -> crate::error::Timeouts {
+        crate::error::Timeouts {
+            request: self.request_timeout,
+            connect: self.connect_timeout,
+        }
+    }
+
+    /// An [`Error::Timeout`](crate::Error::Timeout) for a request that began at `started`
+    /// and gave up now.
+    pub(crate) fn timed_out(
+        &self,
+        slot: Option<crate::slot::Slot>,
+        started: std::time::Instant,
+        attempts: Vec<crate::error::Attempt>,
+    ) -> crate::Error {
+        crate::Error::Timeout {
+            slot,
+            after: started.elapsed(),
+            limits: self.timeouts(),
+            attempts,
+        }
+    }
+
     /// Options with defaults and the given seeds.
     pub fn new<I, S>(seeds: I) -> ClientOptions
     where

@@ -26,11 +26,8 @@ pub enum slotwise_result {
     Connection = 4,
     /// The request deadline passed (redirects and retries included).
     Timeout = 5,
-    /// Authentication or authorization failed: the cluster refused the credentials
-    /// (`WRONGPASS`), demanded some that were not given (`NOAUTH`), or accepted them but the
-    /// ACL user may not run this command or touch these keys or channels (`NOPERM`; the
-    /// message carries the server's text, which names what was denied: grant it with
-    /// `ACL SETUSER`).
+    /// Authentication failed: the cluster refused the credentials (`WRONGPASS`) or
+    /// demanded some that were not given (`NOAUTH`). Check the username and password.
     Auth = 6,
     /// The keys of one command (or transaction) hash to different slots.
     Crossslot = 7,
@@ -51,6 +48,12 @@ pub enum slotwise_result {
     Panic = 14,
     /// Any other failure.
     Other = 15,
+    /// The credentials are right but the ACL user may not do this (`NOPERM`): run this
+    /// command or touch these keys or channels, or run what slotwise sends on its own
+    /// (CLUSTER SHARDS / CLUSTER SLOTS to discover the slot map, READONLY, ASKING, HELLO).
+    /// The message carries the server's text, which names what was denied, and the
+    /// `ACL SETUSER` rules that grant it.
+    NoPermission = 16,
 }
 
 impl slotwise_result {
@@ -73,10 +76,11 @@ impl slotwise_result {
             Closed => c"SLOTWISE_RESULT_CLOSED",
             Panic => c"SLOTWISE_RESULT_PANIC",
             Other => c"SLOTWISE_RESULT_OTHER",
+            NoPermission => c"SLOTWISE_RESULT_NO_PERMISSION",
         }
     }
 
-    const ALL: [slotwise_result; 16] = {
+    const ALL: [slotwise_result; 17] = {
         use slotwise_result::*;
         [
             Ok,
@@ -95,6 +99,7 @@ impl slotwise_result {
             Closed,
             Panic,
             Other,
+            NoPermission,
         ]
     };
 }
@@ -105,7 +110,8 @@ pub(crate) fn code_of(e: &Error) -> slotwise_result {
     match e {
         Error::Server { error, .. } => match error.kind {
             ServerErrorKind::ClusterDown(_) => R::ClusterDown,
-            ServerErrorKind::Auth | ServerErrorKind::NoPerm => R::Auth,
+            ServerErrorKind::Auth => R::Auth,
+            ServerErrorKind::NoPerm => R::NoPermission,
             _ => R::Server,
         },
         Error::CrossSlot { .. } => R::Crossslot,
@@ -114,6 +120,7 @@ pub(crate) fn code_of(e: &Error) -> slotwise_result {
         Error::Io { .. } | Error::NoSeedReachable { .. } => R::Connection,
         Error::Protocol { .. } => R::Protocol,
         Error::Auth { .. } => R::Auth,
+        Error::NoPermission { .. } => R::NoPermission,
         Error::ClusterSupportDisabled { .. } => R::ClusterDisabled,
         Error::Config(_) => R::InvalidArgument,
         Error::Closed => R::Closed,

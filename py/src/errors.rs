@@ -256,6 +256,10 @@ pub fn to_py_in(py: Python<'_>, e: Error) -> PyErr {
             node = Some(n.clone());
             PyErr::new::<AuthenticationError, _>(e.to_string())
         }
+        Error::NoPermission { node: n, .. } => {
+            node = Some(n.clone());
+            PyErr::new::<NoPermissionError, _>(e.to_string())
+        }
         Error::NoSeedReachable { .. } | Error::Closed => {
             PyErr::new::<ConnectionError, _>(e.to_string())
         }

@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering::*};
 use std::sync::{Arc, Mutex, Weak};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bytes::BytesMut;
 use tokio::sync::{oneshot, watch, Notify};
@@ -19,6 +19,7 @@ use crate::router::{Outcome, Plan, Router};
 use crate::stats::{Counters, Stats};
 use crate::topology::Topology;
 
+use super::blocking_pool::BlockingPool;
 use super::conn::{ConnHandle, Failure};
 
 /// An async Redis Cluster client. Cheap to clone; clones share connections and the slot map.
@@ -47,6 +48,8 @@ pub(crate) struct Inner {
     opts: Arc<ClientOptions>,
     tls: Option<Arc<rustls::ClientConfig>>,
     conns: Mutex<NodeMap<ConnHandle>>,
+    /// Connections for commands that may block on the server, reused between them.
+    blocking: BlockingPool,
     /// Nodes whose connections were dropped after a failure: the next connect is a reconnect.
     dropped: Mutex<NodeSet>,
     wake_refresher: Arc<Notify>,
@@ -98,6 +101,7 @@ impl Client {
             opts,
             tls,
             conns: Mutex::new(NodeMap::default()),
+            blocking: BlockingPool::default(),
             dropped: Mutex::new(NodeSet::default()),
             wake_refresher: Arc::new(Notify::new()),
             closed: AtomicBool::new(false),
@@ -214,6 +218,7 @@ impl Client {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clear();
+        self.inner.blocking.clear();
         self.inner.wake_refresher.notify_one();
     }
 }
@@ -261,6 +266,7 @@ impl Inner {
     }
 
     fn drop_conn(&self, addr: &str) {
+        self.blocking.forget(addr);
         if self
             .conns
             .lock()
@@ -272,24 +278,6 @@ impl Inner {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .insert(addr.into());
-        }
-    }
-
-    /// Sends one request and waits for its replies until `deadline`.
-    async fn request(
-        &self,
-        addr: &Arc<str>,
-        payload: BytesMut,
-        replies: usize,
-        asking: bool,
-        deadline: Instant,
-    ) -> Outcome2 {
-        match self.conn(addr).submit(payload, replies, asking) {
-            Some(rx) => wait(rx, deadline).await,
-            None => {
-                self.drop_conn(addr);
-                Outcome2::Failed(Failure::NotSent(Error::Closed))
-            }
         }
     }
 
@@ -360,7 +348,8 @@ impl Inner {
             }
             // Queue every group on its connection first, then await: nodes work in parallel.
             // A command that may block on the server (BLPOP...) goes alone on a connection of
-            // its own, kept until its reply is in, so it holds up no other caller.
+            // its own, kept until its reply is in, so it holds up no other caller (reused from
+            // the blocking pool when one is idle).
             let mut waits = Vec::with_capacity(batches.len());
             for b in &batches {
                 let conn = self.conn(&b.addr);
@@ -377,7 +366,11 @@ impl Inner {
                     let subs: Vec<usize> = b.entries[i..end].iter().map(|e| e.0).collect();
                     let mut payload = BytesMut::new();
                     let replies = subs.iter().map(|&s| plan.encode(s, &mut payload)).sum();
-                    let own = alone.then(|| self.spawn_conn(&b.addr));
+                    let own = alone.then(|| {
+                        self.blocking
+                            .take(&b.addr)
+                            .unwrap_or_else(|| self.spawn_conn(&b.addr))
+                    });
                     let rx = own
                         .as_ref()
                         .unwrap_or(&conn)
@@ -398,10 +391,17 @@ impl Inner {
                     },
                     None => Outcome2::Failed(Failure::NotSent(Error::Closed)),
                 };
-                // A blocking command's own connection closes with it; trouble on it says
-                // nothing about the shared one.
+                // A blocking command's own connection goes back to the pool once its reply is
+                // in; after a timeout or a failure it closes (a late reply would be read as
+                // the next command's). Trouble on it says nothing about the shared one.
                 let shared = own.is_none();
-                drop(own);
+                if let Some(own) = own {
+                    if matches!(got, Outcome2::Replies(_)) {
+                        self.blocking.give_back(&addr, own);
+                    } else {
+                        self.blocking.forget(&addr);
+                    }
+                }
                 let now = Instant::now();
                 match got {
                     Outcome2::Replies(values) => plan.on_replies(router, &addr, &subs, values, now),
@@ -430,10 +430,12 @@ impl Inner {
                             router,
                             &addr,
                             &subs,
+                            // The router turns this into the request's own timeout error.
                             || {
                                 Outcome::Lost(Error::Timeout {
                                     slot: None,
                                     after: self.opts.request_timeout,
+                                    limits: self.opts.timeouts(),
                                     attempts: Vec::new(),
                                 })
                             },
@@ -470,26 +472,47 @@ impl Inner {
         collected.finish()
     }
 
+    /// One node's view. Like the blocking client: connecting is bounded by the connect
+    /// timeout, and so is the wait for the answer once connected (a node that accepts and
+    /// never answers costs one connect timeout, not a request timeout on top).
     async fn query_view(&self, addr: Arc<str>) -> Result<Topology> {
-        let deadline = Instant::now()
-            + self.opts.connect_timeout
-            + self.opts.request_timeout.min(Duration::from_secs(2));
+        let started = Instant::now();
         let mut query = TopologyQuery::default();
         loop {
             let mut payload = BytesMut::new();
             query.command().write_resp(&mut payload);
-            let reply = match self.request(&addr, payload, 1, false, deadline).await {
+            let conn = self.conn(&addr);
+            let Some(mut rx) = conn.submit(payload, 1, false) else {
+                self.drop_conn(&addr);
+                return Err(Error::Closed);
+            };
+            // Until the connection is up (its task bounds that by the connect timeout), then
+            // one connect timeout for the answer.
+            let connect_timeout = self.opts.connect_timeout;
+            let got = async {
+                let connected_at = tokio::select! {
+                    biased;
+                    got = &mut rx => return outcome_of(got),
+                    at = conn.connected() => at.unwrap_or(started),
+                };
+                match tokio::time::timeout_at((connected_at + connect_timeout).into(), &mut rx)
+                    .await
+                {
+                    Ok(got) => outcome_of(got),
+                    Err(_) => Outcome2::TimedOut,
+                }
+            }
+            .await;
+            let reply = match got {
                 Outcome2::Replies(mut v) => v.pop().unwrap_or(Value::Nil),
                 Outcome2::Failed(Failure::NotSent(e) | Failure::Lost(e)) => {
                     self.drop_conn(&addr);
                     return Err(e);
                 }
                 Outcome2::TimedOut => {
-                    return Err(Error::Timeout {
-                        slot: None,
-                        after: deadline.saturating_duration_since(Instant::now()),
-                        attempts: Vec::new(),
-                    })
+                    // The connection is stuck behind an unanswered query: not reusable.
+                    self.drop_conn(&addr);
+                    return Err(self.opts.timed_out(None, started, Vec::new()));
                 }
             };
             if let Some(t) = query.on_reply(&self.router, &addr, reply)? {
@@ -507,10 +530,16 @@ enum Outcome2 {
 
 async fn wait(rx: oneshot::Receiver<super::conn::Replies>, deadline: Instant) -> Outcome2 {
     match tokio::time::timeout_at(deadline.into(), rx).await {
-        Ok(Ok(Ok(v))) => Outcome2::Replies(v),
-        Ok(Ok(Err(f))) => Outcome2::Failed(f),
-        Ok(Err(_)) => Outcome2::Failed(Failure::Lost(Error::Closed)),
+        Ok(got) => outcome_of(got),
         Err(_) => Outcome2::TimedOut,
+    }
+}
+
+fn outcome_of(got: Result<super::conn::Replies, oneshot::error::RecvError>) -> Outcome2 {
+    match got {
+        Ok(Ok(v)) => Outcome2::Replies(v),
+        Ok(Err(f)) => Outcome2::Failed(f),
+        Err(_) => Outcome2::Failed(Failure::Lost(Error::Closed)),
     }
 }
 

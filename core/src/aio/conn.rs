@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::discovery;
 use crate::error::Error;
@@ -41,6 +41,8 @@ struct Request {
 #[derive(Clone, Debug)]
 pub(crate) struct ConnHandle {
     tx: mpsc::UnboundedSender<Request>,
+    /// When the connection (handshake included) was up; `None` while connecting.
+    connected: watch::Receiver<Option<std::time::Instant>>,
 }
 
 impl ConnHandle {
@@ -52,8 +54,17 @@ impl ConnHandle {
         replica: bool,
     ) -> ConnHandle {
         let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(run(addr, opts, tls, replica, rx));
-        ConnHandle { tx }
+        let (up, connected) = watch::channel(None);
+        tokio::spawn(run(addr, opts, tls, replica, rx, up));
+        ConnHandle { tx, connected }
+    }
+
+    /// When the connection came up (at once if it is up); `None` if it never will (the
+    /// connect failed or timed out: queued requests have their error already).
+    pub async fn connected(&self) -> Option<std::time::Instant> {
+        let mut rx = self.connected.clone();
+        let at = rx.wait_for(Option::is_some).await.ok()?;
+        *at
     }
 
     /// False once the connection task has ended.
@@ -208,6 +219,7 @@ async fn run(
     tls: Option<Arc<rustls::ClientConfig>>,
     replica: bool,
     mut rx: mpsc::UnboundedReceiver<Request>,
+    up: watch::Sender<Option<std::time::Instant>>,
 ) {
     let connected = tokio::time::timeout(
         opts.connect_timeout,
@@ -236,6 +248,7 @@ async fn run(
         }
     };
     tracing::debug!(node = %addr, replica, "connected");
+    up.send_replace(Some(std::time::Instant::now()));
     let mut pending: VecDeque<Pending> = VecDeque::new();
     let mut wbuf = BytesMut::with_capacity(16 * 1024);
     let mut rbuf = BytesMut::with_capacity(16 * 1024);

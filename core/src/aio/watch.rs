@@ -10,6 +10,7 @@ use crate::command::{Cmd, ToArg};
 use crate::commands::build;
 use crate::error::{Error, Result};
 use crate::from_value::FromValue;
+use crate::options::ClientOptions;
 use crate::pipeline::Pipeline;
 use crate::resp::Value;
 use crate::router::{Action, Outcome, Target};
@@ -40,9 +41,10 @@ async fn roundtrip(
     conn: &ConnHandle,
     payload: BytesMut,
     replies: usize,
-    deadline: Instant,
+    (opts, started): (&ClientOptions, Instant),
     slot: Slot,
 ) -> Result<Vec<Value>, Outcome> {
+    let deadline = started + opts.request_timeout;
     let Some(rx) = conn.submit(payload, replies, false) else {
         return Err(Outcome::NotSent(Error::Closed));
     };
@@ -51,11 +53,11 @@ async fn roundtrip(
         Ok(Ok(Err(Failure::NotSent(e)))) => Err(Outcome::NotSent(e)),
         Ok(Ok(Err(Failure::Lost(e)))) => Err(Outcome::Lost(e)),
         Ok(Err(_)) => Err(Outcome::Lost(Error::Closed)),
-        Err(_) => Err(Outcome::Lost(Error::Timeout {
-            slot: Some(slot),
-            after: std::time::Duration::ZERO,
-            attempts: Vec::new(),
-        })),
+        Err(_) => Err(Outcome::Lost(opts.timed_out(
+            Some(slot),
+            started,
+            Vec::new(),
+        ))),
     }
 }
 
@@ -89,7 +91,8 @@ impl Client {
                     let c = self.dedicated_conn(&addr);
                     let mut payload = BytesMut::new();
                     watch.write_resp(&mut payload);
-                    match roundtrip(&c, payload, 1, st.deadline, slot).await {
+                    let opts = router.options();
+                    match roundtrip(&c, payload, 1, (opts, st.started()), slot).await {
                         Ok(mut v) => {
                             conn = Some(c);
                             (addr, Outcome::Reply(v.pop().unwrap_or(Value::Nil)))
@@ -124,10 +127,10 @@ impl Watch {
     /// [`Error::CrossSlot`], error replies as [`Error::Server`], connection failures.
     pub async fn query<T: FromValue>(&mut self, cmd: Cmd) -> Result<T> {
         transaction::check_in_slot(&cmd, self.slot)?;
-        let deadline = Instant::now() + self.client.router().options().request_timeout;
+        let started = (self.client.router().options(), Instant::now());
         let mut payload = BytesMut::new();
         cmd.write_resp(&mut payload);
-        let reply = roundtrip(&self.conn, payload, 1, deadline, self.slot)
+        let reply = roundtrip(&self.conn, payload, 1, started, self.slot)
             .await
             .map_err(outcome_error)?;
         T::from_value(transaction::reply_result(
@@ -145,10 +148,10 @@ impl Watch {
         for c in tx.commands() {
             transaction::check_in_slot(c, self.slot)?;
         }
-        let deadline = Instant::now() + self.client.router().options().request_timeout;
+        let started = (self.client.router().options(), Instant::now());
         let mut payload = BytesMut::new();
         let n = transaction::encode_exec(tx.commands(), &mut payload);
-        let replies = roundtrip(&self.conn, payload, n, deadline, self.slot)
+        let replies = roundtrip(&self.conn, payload, n, started, self.slot)
             .await
             .map_err(outcome_error)?;
         transaction::exec_result(&self.addr, replies)

@@ -576,10 +576,13 @@ impl Inner {
         }
     }
 
+    /// A placeholder the router replaces with the request's own timeout error (it knows
+    /// when the request began and what was tried).
     fn timeout_error(&self) -> Error {
         Error::Timeout {
             slot: None,
             after: self.opts.request_timeout,
+            limits: self.opts.timeouts(),
             attempts: Vec::new(),
         }
     }
@@ -603,6 +606,7 @@ impl Inner {
     fn query_view(&self, addr: Arc<str>) -> Result<Topology> {
         // A dedicated short-lived connection: a refresh must not wait behind user traffic,
         // and a hung node costs at most the connect timeout.
+        let started = Instant::now();
         let mut conn = SyncConn::connect(addr.clone(), &self.opts, self.tls.as_ref(), false)?;
         let deadline = Instant::now() + self.opts.connect_timeout;
         let mut query = TopologyQuery::default();
@@ -612,13 +616,7 @@ impl Inner {
             let reply = match conn.roundtrip(&payload, 1, deadline) {
                 Ok(mut v) => v.pop().unwrap_or(Value::Nil),
                 Err(Failure::Lost(e)) => return Err(e),
-                Err(Failure::TimedOut) => {
-                    return Err(Error::Timeout {
-                        slot: None,
-                        after: self.opts.connect_timeout,
-                        attempts: Vec::new(),
-                    })
-                }
+                Err(Failure::TimedOut) => return Err(self.opts.timed_out(None, started, Vec::new())),
             };
             if let Some(t) = query.on_reply(&self.router, &addr, reply)? {
                 return Ok(t);

@@ -78,11 +78,11 @@ impl Client {
                         Err(Failure::Lost(e)) => (addr, Outcome::Lost(e), None),
                         Err(Failure::TimedOut) => (
                             addr,
-                            Outcome::Lost(Error::Timeout {
-                                slot: Some(slot),
-                                after: st.timeout,
-                                attempts: Vec::new(),
-                            }),
+                            Outcome::Lost(router.options().timed_out(
+                                Some(slot),
+                                st.started(),
+                                Vec::new(),
+                            )),
                             None,
                         ),
                     },
@@ -116,14 +116,17 @@ impl Watch {
     /// [`Error::CrossSlot`], error replies as [`Error::Server`], connection failures.
     pub fn query<T: FromValue>(&mut self, cmd: Cmd) -> Result<T> {
         transaction::check_in_slot(&cmd, self.slot)?;
-        let deadline = Instant::now() + self.client.router().options().request_timeout;
+        let started = Instant::now();
+        let deadline = started + self.client.router().options().request_timeout;
         let mut payload = BytesMut::new();
         cmd.write_resp(&mut payload);
+        let client = self.client.clone();
+        let slot = self.slot;
         let conn = self.conn()?;
         let addr = conn.addr.clone();
         let reply = conn.roundtrip(&payload, 1, deadline).map_err(|f| {
             self.conn = None;
-            failure(f)
+            failure(f, &client, slot, started)
         })?;
         T::from_value(transaction::reply_result(
             &addr,
@@ -140,11 +143,14 @@ impl Watch {
         for c in tx.commands() {
             transaction::check_in_slot(c, self.slot)?;
         }
-        let deadline = Instant::now() + self.client.router().options().request_timeout;
+        let started = Instant::now();
+        let deadline = started + self.client.router().options().request_timeout;
         let mut payload = BytesMut::new();
         let n = transaction::encode_exec(tx.commands(), &mut payload);
         let mut conn = self.conn.take().ok_or(Error::Closed)?;
-        let replies = conn.roundtrip(&payload, n, deadline).map_err(failure)?;
+        let replies = conn
+            .roundtrip(&payload, n, deadline)
+            .map_err(|f| failure(f, &self.client, self.slot, started))?;
         let addr = conn.addr.clone();
         // EXEC ended the WATCH: the connection is clean again.
         self.client.give_back(conn);
@@ -152,13 +158,12 @@ impl Watch {
     }
 }
 
-fn failure(f: Failure) -> Error {
+fn failure(f: Failure, client: &Client, slot: Slot, started: Instant) -> Error {
     match f {
         Failure::Lost(e) => e,
-        Failure::TimedOut => Error::Timeout {
-            slot: None,
-            after: std::time::Duration::ZERO,
-            attempts: Vec::new(),
-        },
+        Failure::TimedOut => client
+            .router()
+            .options()
+            .timed_out(Some(slot), started, Vec::new()),
     }
 }

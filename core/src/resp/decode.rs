@@ -68,6 +68,14 @@ pub enum ProtocolErrorKind {
         /// The configured cap.
         limit: u64,
     },
+    /// Well-formed RESP, but a `MOVED`/`ASK` redirect that cannot be followed (not a
+    /// stream fault: `offset` is 0 and the connection stays usable).
+    InvalidRedirect {
+        /// The reply as sent (control characters escaped).
+        reply: String,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
 }
 
 /// Malformed RESP input: the kind of fault and its byte offset in the stream.
@@ -83,6 +91,13 @@ pub struct ProtocolError {
 
 impl fmt::Display for ProtocolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let ProtocolErrorKind::InvalidRedirect { reply, problem } = &self.kind {
+            return write!(
+                f,
+                "the node sent an invalid redirect \"{reply}\": {problem}; it is misbehaving or \
+                 is not a Redis Cluster node (check it with CLUSTER NODES)"
+            );
+        }
         write!(f, "malformed RESP at byte {}: ", self.offset)?;
         match &self.kind {
             ProtocolErrorKind::UnknownType(b) => {
@@ -99,6 +114,7 @@ impl fmt::Display for ProtocolError {
             }
             ProtocolErrorKind::InvalidNull => f.write_str("null with a payload"),
             ProtocolErrorKind::LineTooLong => f.write_str("line longer than the configured limit"),
+            ProtocolErrorKind::InvalidRedirect { .. } => Ok(()),
             ProtocolErrorKind::LimitExceeded {
                 what,
                 declared,

@@ -80,6 +80,10 @@ pub enum ServerErrorKind {
     Auth,
     /// The ACL user may not run this command or touch these keys.
     NoPerm,
+    /// A `MOVED` or `ASK` reply that cannot be followed (slot out of range, no address, a
+    /// port outside 1..65535, a host with whitespace or control characters): the node is
+    /// broken or not a Redis Cluster node. The text says what is wrong.
+    InvalidRedirect(&'static str),
     /// Any other error (`ERR`, `WRONGTYPE`, ...): returned to the caller as is.
     Other,
 }
@@ -105,9 +109,13 @@ impl ServerError {
     /// assert_eq!((r.slot.get(), r.port), (3999, 6381));
     /// assert_eq!(r.host, RedirectHost::Name("127.0.0.1".into()));
     /// ```
+    ///
+    /// Control characters in the text (a blob error may carry CR and LF) are escaped in
+    /// [`ServerError::text`], so the text can go into messages and logs as it is.
     pub fn parse(text: &[u8]) -> ServerError {
-        let text = String::from_utf8_lossy(text).into_owned();
-        let kind = classify(&text);
+        let raw = String::from_utf8_lossy(text);
+        let kind = classify(&raw);
+        let text = crate::error::escape_controls(&raw).into_owned();
         ServerError { kind, text }
     }
 
@@ -126,8 +134,8 @@ impl fmt::Display for ServerError {
 fn classify(text: &str) -> ServerErrorKind {
     let (code, rest) = text.split_once(' ').unwrap_or((text, ""));
     match code {
-        "MOVED" => parse_redirect(rest).map_or(ServerErrorKind::Other, ServerErrorKind::Moved),
-        "ASK" => parse_redirect(rest).map_or(ServerErrorKind::Other, ServerErrorKind::Ask),
+        "MOVED" => parse_redirect(rest).map_or_else(ServerErrorKind::InvalidRedirect, ServerErrorKind::Moved),
+        "ASK" => parse_redirect(rest).map_or_else(ServerErrorKind::InvalidRedirect, ServerErrorKind::Ask),
         "TRYAGAIN" => ServerErrorKind::TryAgain,
         "CLUSTERDOWN" => ServerErrorKind::ClusterDown(match rest {
             "The cluster is down" => ClusterDownReason::Down,
@@ -146,16 +154,36 @@ fn classify(text: &str) -> ServerErrorKind {
 }
 
 /// `<slot> <host>:<port>`; the host may be empty, `?`, a name, or an IPv6 address (split on
-/// the last `:`; brackets tolerated).
-fn parse_redirect(rest: &str) -> Option<Redirect> {
-    let (slot, endpoint) = rest.trim_end().split_once(' ')?;
-    let slot = Slot::new(slot.parse().ok()?)?;
-    let (host, port) = endpoint.rsplit_once(':')?;
-    let port = port.parse().ok()?;
+/// the last `:`; brackets tolerated). Anything else says what is wrong with it.
+fn parse_redirect(rest: &str) -> Result<Redirect, &'static str> {
+    let (slot, endpoint) = rest
+        .trim_end_matches(' ')
+        .split_once(' ')
+        .ok_or("no target address after the slot")?;
+    let slot = slot
+        .parse::<u16>()
+        .ok()
+        .and_then(Slot::new)
+        .ok_or("the slot is not a number in 0..16383")?;
+    let (host, port) = endpoint
+        .rsplit_once(':')
+        .ok_or("the target is not host:port")?;
+    let port = port
+        .parse::<u16>()
+        .ok()
+        .filter(|p| *p != 0)
+        .ok_or("the port is not a number in 1..65535")?;
     let host = match host {
         "" => RedirectHost::SameAsConnection,
         "?" => RedirectHost::Unknown,
-        h => RedirectHost::Name(h.trim_start_matches('[').trim_end_matches(']').to_string()),
+        h => {
+            let h = h.strip_prefix('[').unwrap_or(h);
+            let h = h.strip_suffix(']').unwrap_or(h);
+            if h.is_empty() || h.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err("the host is empty or contains whitespace or control characters");
+            }
+            RedirectHost::Name(h.to_string())
+        }
     };
-    Some(Redirect { slot, host, port })
+    Ok(Redirect { slot, host, port })
 }

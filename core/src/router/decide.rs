@@ -86,13 +86,11 @@ impl RequestState {
         }
     }
 
-    fn timeout_error(&self) -> Error {
-        Error::Timeout {
-            slot: self.slot,
-            after: self.timeout,
-            attempts: self.attempts.clone(),
-        }
+    /// When the request began.
+    pub fn started(&self) -> Instant {
+        self.deadline - self.timeout
     }
+
 }
 
 /// The host part of `host:port` (without the brackets of an IPv6 address).
@@ -125,6 +123,17 @@ fn jitter() -> f64 {
 }
 
 impl Router {
+    /// The request of `st` ran out of time: how long it ran, under which timeouts, and
+    /// every try.
+    pub(crate) fn timeout_error(&self, st: &RequestState, now: Instant) -> Error {
+        Error::Timeout {
+            slot: st.slot,
+            after: now.saturating_duration_since(st.started()),
+            limits: self.opts.timeouts(),
+            attempts: st.attempts.clone(),
+        }
+    }
+
     /// The backoff before retry number `n` (0-based): exponential, capped, jittered.
     pub fn backoff(&self, n: u32) -> Duration {
         let base = self.opts.retry_base_delay;
@@ -166,7 +175,7 @@ impl Router {
         }
         let delay = self.backoff(st.retries);
         if now + delay >= st.deadline {
-            return Action::Done(Err(st.timeout_error()));
+            return Action::Done(Err(self.timeout_error(st, now)));
         }
         st.retries += 1;
         Counters::bump(&self.counters().retries);
@@ -210,7 +219,10 @@ impl Router {
                 });
             }
             Outcome::NotSent(e) => {
-                if matches!(e, Error::Auth { .. } | Error::Config(_)) {
+                if matches!(
+                    e,
+                    Error::Auth { .. } | Error::NoPermission { .. } | Error::Config(_)
+                ) {
                     return Action::Done(Err(e));
                 }
                 self.request_refresh();
@@ -227,7 +239,7 @@ impl Router {
                 self.request_refresh();
                 if matches!(e, Error::Timeout { .. }) || now >= st.deadline {
                     st.note(from, "no reply before the deadline");
-                    return Action::Done(Err(st.timeout_error()));
+                    return Action::Done(Err(self.timeout_error(st, now)));
                 }
                 st.note(from, e.to_string());
                 if readonly {
@@ -310,6 +322,19 @@ impl Router {
                 st.note(from, err.text.clone());
                 self.request_refresh();
                 self.retry(st, now, false, || server_err(err))
+            }
+            ServerErrorKind::InvalidRedirect(problem) => {
+                st.note(from, err.text.clone());
+                Action::Done(Err(Error::Protocol {
+                    node: from.to_string(),
+                    error: crate::resp::ProtocolError {
+                        kind: crate::resp::ProtocolErrorKind::InvalidRedirect {
+                            reply: err.text,
+                            problem,
+                        },
+                        offset: 0,
+                    },
+                }))
             }
             ServerErrorKind::Auth => Action::Done(Err(Error::Auth {
                 node: from.to_string(),

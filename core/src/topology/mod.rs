@@ -87,6 +87,33 @@ impl Topology {
         Topology { shards, owner }
     }
 
+    /// Builds the map from shards a node reported, refusing a view in which two shards
+    /// claim the same slot (or one shard claims it twice): a node that says so is
+    /// inconsistent, and picking either owner could send writes to the wrong primary.
+    ///
+    /// # Errors
+    ///
+    /// The first slot claimed twice and by which primaries.
+    pub fn from_reported_shards(shards: Vec<Shard>) -> Result<Topology, String> {
+        let mut owner = vec![UNASSIGNED; SLOT_COUNT as usize].into_boxed_slice();
+        for (i, s) in shards.iter().enumerate() {
+            for &(a, b) in &s.ranges {
+                for slot in a..=b.min(SLOT_COUNT - 1) {
+                    let prev = owner[slot as usize];
+                    if prev != UNASSIGNED {
+                        return Err(format!(
+                            "slot {slot} is claimed by two overlapping ranges (primaries {} and {}); \
+                             the node's view is inconsistent",
+                            shards[prev as usize].primary.addr, s.primary.addr
+                        ));
+                    }
+                    owner[slot as usize] = i as u16;
+                }
+            }
+        }
+        Ok(Topology { shards, owner })
+    }
+
     /// All shards.
     pub fn shards(&self) -> &[Shard] {
         &self.shards

@@ -54,6 +54,13 @@ fn host_or_answering(host: Option<String>, ctx: &Ctx<'_>) -> String {
 }
 
 fn address(host: &str, port: u16, ctx: &Ctx<'_>) -> Result<Arc<str>, ParseError> {
+    if host.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(ParseError::Reply(format!(
+            "a node announces the invalid host \"{}\" (whitespace or control characters); \
+             fix the node's cluster-announce-hostname / cluster-announce-ip",
+            crate::error::escape_controls(host)
+        )));
+    }
     let raw = if host.contains(':') && !host.starts_with('[') {
         format!("[{host}]:{port}")
     } else {
@@ -198,7 +205,7 @@ pub fn parse_shards(
             ranges,
         });
     }
-    Ok(Topology::from_shards(out))
+    Topology::from_reported_shards(out).map_err(|e| format!("CLUSTER SHARDS: {e}").into())
 }
 
 /// Parses a CLUSTER SLOTS reply (the fallback for servers before Redis 7).
@@ -266,5 +273,5 @@ pub fn parse_slots(
             }),
         }
     }
-    Ok(Topology::from_shards(shards))
+    Topology::from_reported_shards(shards).map_err(|e| format!("CLUSTER SLOTS: {e}").into())
 }

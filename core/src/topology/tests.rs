@@ -848,3 +848,50 @@ fn address_map_identity_and_debug() {
     );
     assert!(format!("{:?}", AddressMap::table([("a:1", "b:2")])).contains("a:1"));
 }
+
+#[test]
+fn overlapping_slot_ranges_make_the_view_inconsistent() {
+    let n = |id: &str, port: i64| {
+        shards_node(id, port, b("127.0.0.1"), b("127.0.0.1"), "master", "online")
+    };
+    let reply = Value::Array(vec![
+        shards_entry(&[(0, 8000)], vec![n("aaa", 7000)], map),
+        shards_entry(&[(7999, 16383)], vec![n("bbb", 7001)], map),
+    ]);
+    let e = parse_shards(&reply, "h", &AddressMap::Identity, false).unwrap_err();
+    let msg = e.to_string();
+    assert!(msg.contains("slot 7999"), "{msg}");
+    assert!(msg.contains("127.0.0.1:7000") && msg.contains("127.0.0.1:7001"), "{msg}");
+    assert!(msg.contains("inconsistent"), "{msg}");
+
+    let slots = Value::Array(vec![
+        slots_entry(0, 100, vec![slots_node(b("127.0.0.1"), 7000, "a")]),
+        slots_entry(50, 16383, vec![slots_node(b("127.0.0.1"), 7001, "b")]),
+    ]);
+    let e = parse_slots(&slots, "h", &AddressMap::Identity).unwrap_err();
+    assert!(e.to_string().contains("slot 50"), "{e}");
+    // The same primary listing one range twice is inconsistent too.
+    let twice = Value::Array(vec![
+        slots_entry(0, 16383, vec![slots_node(b("127.0.0.1"), 7000, "a")]),
+        slots_entry(0, 10, vec![slots_node(b("127.0.0.1"), 7000, "a")]),
+    ]);
+    assert!(parse_slots(&twice, "h", &AddressMap::Identity).is_err());
+}
+
+#[test]
+fn a_host_with_control_characters_or_spaces_is_refused_and_shown_escaped() {
+    for host in ["evil\r\nhost", "bad\x1b[31m", "two words", "tab\there"] {
+        let reply = Value::Array(vec![shards_entry(
+            &[(0, 16383)],
+            vec![shards_node("a", 7000, b(host), b(host), "master", "online")],
+            map,
+        )]);
+        let e = parse_shards(&reply, "h", &AddressMap::Identity, false).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("invalid host"), "{msg}");
+        assert!(!msg.chars().any(char::is_control), "raw control characters: {msg:?}");
+        let slots = Value::Array(vec![slots_entry(0, 16383, vec![slots_node(b(host), 7000, "a")])]);
+        let e = parse_slots(&slots, "h", &AddressMap::Identity).unwrap_err();
+        assert!(!e.to_string().chars().any(char::is_control), "{e:?}");
+    }
+}

@@ -118,7 +118,35 @@ fn ask_forms() {
 }
 
 #[test]
-fn malformed_redirects_are_other() {
+fn malformed_redirects_are_invalid_redirects_saying_what_is_wrong() {
+    for (text, problem) in [
+        ("MOVED 99999 h:1", "slot"),
+        ("MOVED 7629 127.0.0.1:99999", "port"),
+        ("MOVED 7629 127.0.0.1:0", "port"),
+        ("MOVED 7629", "no target address"),
+        ("ASK 7629 bad\r\nhost:7000", "control characters"),
+        ("MOVED 7629 bad\x1bhost:7000", "control characters"),
+        ("MOVED 7629 two words:7000", "whitespace"),
+        ("MOVED 7629 []:7000", "host is empty"),
+    ] {
+        match kind(text) {
+            ServerErrorKind::InvalidRedirect(why) => assert!(why.contains(problem), "{text}: {why}"),
+            other => panic!("{text}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn error_text_from_the_network_has_its_control_characters_escaped() {
+    let e = ServerError::parse(b"ERR bad\r\nINJECTED LOG LINE\x1b[2J\x00");
+    assert_eq!(e.text, "ERR bad\\r\\nINJECTED LOG LINE\\x1b[2J\\x00");
+    assert!(!e.text.chars().any(char::is_control));
+    let moved = ServerError::parse(b"MOVED 7629 evil\nhost:7000");
+    assert!(!moved.text.chars().any(char::is_control), "{}", moved.text);
+}
+
+#[test]
+fn malformed_redirects_are_never_followed() {
     for text in [
         "MOVED 16384 127.0.0.1:6381",
         "MOVED 65536 127.0.0.1:6381",
@@ -133,7 +161,10 @@ fn malformed_redirects_are_other() {
         "ASK 16384 127.0.0.1:6381",
         "ASK",
     ] {
-        assert_eq!(kind(text), ServerErrorKind::Other, "{text}");
+        assert!(
+            matches!(kind(text), ServerErrorKind::InvalidRedirect(_)),
+            "{text}"
+        );
     }
 }
 

@@ -470,10 +470,13 @@ fn a_backoff_that_would_pass_the_deadline_ends_with_a_timeout_listing_the_attemp
         Error::Timeout {
             slot: s,
             after,
+            limits,
             attempts,
         } => {
             assert_eq!(*s, Some(slot(3300)));
-            assert_eq!(*after, ms(1000));
+            // How long it really ran, and the timeout in force.
+            assert_eq!(*after, ms(995));
+            assert_eq!(limits.request, ms(1000));
             assert_eq!(attempts.len(), 2);
             assert_eq!(attempts[1].node, P1);
         }
@@ -601,22 +604,27 @@ fn a_lost_reply_of_a_write_is_reported_as_maybe_applied() {
 #[test]
 fn a_lost_reply_because_of_the_deadline_is_a_timeout() {
     let r = router();
-    let now = Instant::now();
-    let mut st = r.new_request(Some(slot(3300)), now);
+    let start = Instant::now();
+    let mut st = r.new_request(Some(slot(3300)), start);
     let timeout = Error::Timeout {
         slot: None,
         after: ms(5),
+        limits: Default::default(),
         attempts: Vec::new(),
     };
+    let now = start + r.options().request_timeout + ms(3);
     let e = done_err(r.decide(&mut st, P0, Outcome::Lost(timeout), true, now));
     match &e {
         Error::Timeout {
             slot: s,
             after,
+            limits,
             attempts,
         } => {
             assert_eq!(*s, Some(slot(3300)));
-            assert_eq!(*after, r.options().request_timeout);
+            assert_eq!(*after, r.options().request_timeout + ms(3));
+            assert_eq!(limits.request, r.options().request_timeout);
+            assert_eq!(limits.connect, r.options().connect_timeout);
             assert_eq!(attempts.len(), 1);
             assert_eq!(attempts[0].node, P0);
         }
@@ -800,4 +808,30 @@ fn new_request_takes_the_configured_deadline() {
     assert_eq!(st.deadline, now + ms(1234));
     assert_eq!(st.timeout, ms(1234));
     assert_eq!((st.redirects, st.retries), (0, 0));
+}
+
+#[test]
+fn an_invalid_redirect_is_a_protocol_error_quoting_it_and_changes_nothing() {
+    for text in [
+        "MOVED 99999 127.0.0.1:7001",
+        "MOVED 7629 127.0.0.1:99999",
+        "MOVED 7629",
+        "ASK 7629 evil\r\nhost:7001",
+    ] {
+        let r = router();
+        let before = r.topology();
+        let now = Instant::now();
+        let mut st = r.new_request(Some(slot(3300)), now);
+        let e = done_err(reply(&r, &mut st, P0, err(text), now));
+        assert!(matches!(e, Error::Protocol { .. }), "{text}: {e:?}");
+        assert_eq!(e.code(), "PROTOCOL");
+        let msg = e.to_string();
+        assert!(msg.contains("invalid redirect"), "{msg}");
+        assert!(msg.contains(P0), "names the node: {msg}");
+        assert!(!msg.chars().any(char::is_control), "{msg:?}");
+        let quoted = crate::error::escape_controls(text);
+        assert!(msg.contains(&*quoted), "quotes the reply: {msg}");
+        assert_eq!(r.topology(), before, "{text} must not touch the map");
+        assert_eq!(r.stats().moved + r.stats().ask, 0);
+    }
 }
