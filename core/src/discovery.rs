@@ -484,7 +484,10 @@ mod tests {
         let msg = e.to_string();
         assert!(msg.contains(denied), "{msg}");
         assert!(msg.contains("+cluster|shards +cluster|slots"), "{msg}");
-        assert!(!msg.contains("password"), "not a credentials problem: {msg}");
+        assert!(
+            !msg.contains("password"),
+            "not a credentials problem: {msg}"
+        );
         // It wins over other nodes' generic failures, so the caller sees what to fix.
         let mut views = ViewCollector::default();
         views.add("a:1", Err(Error::Closed));

@@ -102,3 +102,84 @@ fn blocking_client_blpop_with_a_timeout_longer_than_the_request_timeout_returns_
         .expect("BLPOP may wait its own timeout");
     assert_eq!(got, None);
 }
+
+/// `total_connections_received` of the node that owns `key`.
+fn connections_received_by_owner(cluster: &TestCluster, key: &str) -> u64 {
+    let owner = cluster
+        .primary_for_slot(key_slot(key.as_bytes()).get())
+        .unwrap();
+    let info = cluster
+        .conn(&owner)
+        .unwrap()
+        .cmd_str(&["INFO", "stats"])
+        .unwrap()
+        .unwrap_or_default();
+    info.lines()
+        .find_map(|l| l.strip_prefix("total_connections_received:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("INFO stats has total_connections_received")
+}
+
+#[test]
+fn async_blocking_commands_reuse_pooled_connections_instead_of_a_handshake_per_call() {
+    let cluster = TestCluster::start(ClusterOptions::default()).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let opts = ClientOptions::new(cluster.seeds()).request_timeout(TIMEOUT);
+        let c = slotwise::aio::Client::connect(opts).await.unwrap();
+        let queue = "{pool}:jobs";
+        c.set("{pool}:warm", 1).await.unwrap();
+        let before = connections_received_by_owner(&cluster, queue);
+        // A consumer loop: 30 BLPOPs that each wait 10 ms on the server and get nil.
+        for _ in 0..30 {
+            let got: Option<Vec<Bytes>> = c
+                .query(slotwise::cmd("BLPOP").arg(queue).arg("0.01"))
+                .await
+                .unwrap();
+            assert_eq!(got, None);
+        }
+        let opened = connections_received_by_owner(&cluster, queue) - before;
+        // Was 30 (one TCP connect + handshake per call); the admin connection of the
+        // INFO probe itself counts one.
+        assert!(opened <= 3, "{opened} connections for 30 BLPOPs");
+
+        // A blocking command that times out client-side leaves no stale reply behind for
+        // the next one: its connection is discarded, not pooled. The owner is stopped so
+        // that BLPOP's own 100 ms end cannot come before the client's deadline; once the
+        // owner runs again it answers nil on that connection.
+        let owner = cluster
+            .primary_for_slot(key_slot(queue.as_bytes()).get())
+            .unwrap();
+        cluster.pause_node(&owner).unwrap();
+        let err = c
+            .exec(slotwise::cmd("BLPOP").arg(queue).arg("0.1"))
+            .await
+            .map(|_| ())
+            .expect_err("a stopped node cannot answer");
+        cluster.resume_node(&owner).unwrap();
+        assert_eq!(err.code(), "TIMEOUT", "{err}");
+        // The abandoned BLPOP now runs on the owner: let it end (else it would take what
+        // is pushed next) before pushing.
+        while blocked_on_owner(&cluster, queue) > 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let _: i64 = c
+            .query(slotwise::cmd("RPUSH").arg(queue).arg("fresh"))
+            .await
+            .unwrap();
+        let got: Option<Vec<Bytes>> = c
+            .query(slotwise::cmd("BLPOP").arg(queue).arg("1"))
+            .await
+            .unwrap();
+        assert_eq!(
+            got,
+            Some(vec![
+                Bytes::from_static(b"{pool}:jobs"),
+                Bytes::from_static(b"fresh")
+            ])
+        );
+    });
+}

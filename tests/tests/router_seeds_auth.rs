@@ -132,3 +132,53 @@ fn acl_user_on_every_node_including_redirect_targets_and_wrong_password_fails_fa
         assert!(h.is_empty());
     });
 }
+
+#[test]
+fn a_user_without_cluster_rights_gets_a_permission_error_not_an_authentication_error() {
+    let cluster = TestCluster::start(ClusterOptions::default()).unwrap();
+    for addr in cluster.addrs() {
+        let mut admin = cluster.conn(&addr).unwrap();
+        admin
+            .cmd_str(&[
+                "ACL",
+                "SETUSER",
+                "nocluster",
+                "on",
+                ">pw",
+                "~*",
+                "&*",
+                "+@all",
+                "-cluster",
+            ])
+            .unwrap();
+    }
+    let opts = ClientOptions::new(cluster.seeds())
+        .user("nocluster", "pw")
+        .connect_timeout(Duration::from_secs(2));
+    let check = |err: Error| {
+        assert!(matches!(err, Error::NoPermission { .. }), "{err:?}");
+        assert_eq!(err.code(), "NOPERM");
+        let msg = err.to_string();
+        assert!(msg.contains("+cluster|shards +cluster|slots"), "{msg}");
+        assert!(!msg.contains("check the username and password"), "{msg}");
+        assert!(!msg.contains("pw\"") && !format!("{err:?}").contains(">pw"));
+    };
+    check(Client::connect(opts.clone()).unwrap_err());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    check(
+        rt.block_on(slotwise::aio::Client::connect(opts))
+            .unwrap_err(),
+    );
+    // With the grants the message names, the same user connects.
+    for addr in cluster.addrs() {
+        let mut admin = cluster.conn(&addr).unwrap();
+        let mut rule = vec!["ACL", "SETUSER", "nocluster"];
+        rule.extend(slotwise::error::GRANTS.split(' '));
+        admin.cmd_str(&rule).unwrap();
+    }
+    let c = Client::connect(ClientOptions::new(cluster.seeds()).user("nocluster", "pw")).unwrap();
+    c.set("perm:k", 1).unwrap();
+}

@@ -616,7 +616,9 @@ impl Inner {
             let reply = match conn.roundtrip(&payload, 1, deadline) {
                 Ok(mut v) => v.pop().unwrap_or(Value::Nil),
                 Err(Failure::Lost(e)) => return Err(e),
-                Err(Failure::TimedOut) => return Err(self.opts.timed_out(None, started, Vec::new())),
+                Err(Failure::TimedOut) => {
+                    return Err(self.opts.timed_out(None, started, Vec::new()))
+                }
             };
             if let Some(t) = query.on_reply(&self.router, &addr, reply)? {
                 return Ok(t);

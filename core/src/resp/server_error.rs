@@ -134,8 +134,11 @@ impl fmt::Display for ServerError {
 fn classify(text: &str) -> ServerErrorKind {
     let (code, rest) = text.split_once(' ').unwrap_or((text, ""));
     match code {
-        "MOVED" => parse_redirect(rest).map_or_else(ServerErrorKind::InvalidRedirect, ServerErrorKind::Moved),
-        "ASK" => parse_redirect(rest).map_or_else(ServerErrorKind::InvalidRedirect, ServerErrorKind::Ask),
+        "MOVED" => parse_redirect(rest)
+            .map_or_else(ServerErrorKind::InvalidRedirect, ServerErrorKind::Moved),
+        "ASK" => {
+            parse_redirect(rest).map_or_else(ServerErrorKind::InvalidRedirect, ServerErrorKind::Ask)
+        }
         "TRYAGAIN" => ServerErrorKind::TryAgain,
         "CLUSTERDOWN" => ServerErrorKind::ClusterDown(match rest {
             "The cluster is down" => ClusterDownReason::Down,

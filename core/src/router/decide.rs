@@ -90,7 +90,6 @@ impl RequestState {
     pub fn started(&self) -> Instant {
         self.deadline - self.timeout
     }
-
 }
 
 /// The host part of `host:port` (without the brackets of an IPv6 address).

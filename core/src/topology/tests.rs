@@ -861,7 +861,10 @@ fn overlapping_slot_ranges_make_the_view_inconsistent() {
     let e = parse_shards(&reply, "h", &AddressMap::Identity, false).unwrap_err();
     let msg = e.to_string();
     assert!(msg.contains("slot 7999"), "{msg}");
-    assert!(msg.contains("127.0.0.1:7000") && msg.contains("127.0.0.1:7001"), "{msg}");
+    assert!(
+        msg.contains("127.0.0.1:7000") && msg.contains("127.0.0.1:7001"),
+        "{msg}"
+    );
     assert!(msg.contains("inconsistent"), "{msg}");
 
     let slots = Value::Array(vec![
@@ -889,8 +892,15 @@ fn a_host_with_control_characters_or_spaces_is_refused_and_shown_escaped() {
         let e = parse_shards(&reply, "h", &AddressMap::Identity, false).unwrap_err();
         let msg = e.to_string();
         assert!(msg.contains("invalid host"), "{msg}");
-        assert!(!msg.chars().any(char::is_control), "raw control characters: {msg:?}");
-        let slots = Value::Array(vec![slots_entry(0, 16383, vec![slots_node(b(host), 7000, "a")])]);
+        assert!(
+            !msg.chars().any(char::is_control),
+            "raw control characters: {msg:?}"
+        );
+        let slots = Value::Array(vec![slots_entry(
+            0,
+            16383,
+            vec![slots_node(b(host), 7000, "a")],
+        )]);
         let e = parse_slots(&slots, "h", &AddressMap::Identity).unwrap_err();
         assert!(!e.to_string().chars().any(char::is_control), "{e:?}");
     }

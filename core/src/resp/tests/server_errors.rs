@@ -130,7 +130,9 @@ fn malformed_redirects_are_invalid_redirects_saying_what_is_wrong() {
         ("MOVED 7629 []:7000", "host is empty"),
     ] {
         match kind(text) {
-            ServerErrorKind::InvalidRedirect(why) => assert!(why.contains(problem), "{text}: {why}"),
+            ServerErrorKind::InvalidRedirect(why) => {
+                assert!(why.contains(problem), "{text}: {why}")
+            }
             other => panic!("{text}: {other:?}"),
         }
     }
