@@ -110,11 +110,20 @@ def _score_pairs(cast: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return post
 
 
-def _list_or_args(keys: Union[KeyT, Iterable[KeyT]], args: tuple[KeyT, ...]) -> list[KeyT]:
-    if isinstance(keys, (bytes, str, memoryview)):
-        out: list[KeyT] = [keys]
+def _list_or_args(keys: Any, args: tuple[EncodableT, ...]) -> list[EncodableT]:
+    """The items of a ``keys, *args`` signature, as redis-py's ``list_or_args`` makes them:
+    ``keys`` is one item when it is a ``str``, ``bytes``, ``bytearray`` or ``memoryview``
+    (iterable, but one name) or not iterable at all (an ``int``...), else an iterable of
+    items (list, tuple, set, generator...); each of ``args`` is one more item."""
+    if isinstance(keys, (str, bytes, bytearray, memoryview)):
+        out: list[EncodableT] = [keys]
     else:
-        out = list(keys)
+        try:
+            it = iter(keys)
+        except TypeError:
+            out = [keys]  # not iterable: one item (the native module refuses a bad type)
+        else:
+            out = list(it)
     out.extend(args)
     return out
 
@@ -195,8 +204,10 @@ class Commands:
         """``SETNX``: ``True`` if the key was set."""
         return self._call("SETNX", name, value)
 
-    def mget(self, keys: Union[KeyT, Iterable[KeyT]], *args: KeyT) -> ResponseT:
-        """Values of many keys (any slots), in order; ``None`` for missing keys."""
+    def mget(self, keys: Union[KeyT, Iterable[KeyT]], *args: EncodableT) -> ResponseT:
+        """Values of many keys (any slots), in order; ``None`` for missing keys. ``keys`` is
+        one key or an iterable of keys, ``args`` more keys (``mget("a")``,
+        ``mget(["a", "b"], "c")``)."""
         return self._call("MGET", *_list_or_args(keys, args))
 
     def mset(self, mapping: Mapping[KeyT, EncodableT]) -> ResponseT:
@@ -237,15 +248,16 @@ class Commands:
     # -- keys ------------------------------------------------------------------------------
 
     def delete(self, *names: KeyT) -> ResponseT:
-        """Deletes keys (any slots); the number deleted."""
+        """Deletes keys (any slots), each its own argument (``delete(*keys)``, as in
+        redis-py); the number deleted."""
         return self._call("DEL", *names)
 
     def unlink(self, *names: KeyT) -> ResponseT:
-        """Unlinks keys (any slots); the number unlinked."""
+        """Unlinks keys (any slots), each its own argument; the number unlinked."""
         return self._call("UNLINK", *names)
 
     def exists(self, *names: KeyT) -> ResponseT:
-        """How many of the keys exist (any slots)."""
+        """How many of the keys (any slots), each its own argument, exist."""
         return self._call("EXISTS", *names)
 
     def expire(
@@ -330,9 +342,12 @@ class Commands:
         """Every field and value as a ``dict``."""
         return self._call("HGETALL", name)
 
-    def hmget(self, name: KeyT, keys: Iterable[EncodableT], *args: EncodableT) -> ResponseT:
-        """Values of many fields, in order."""
-        return self._call("HMGET", name, *keys, *args)
+    def hmget(
+        self, name: KeyT, keys: Union[EncodableT, Iterable[EncodableT]], *args: EncodableT
+    ) -> ResponseT:
+        """Values of many fields, in order: ``keys`` is one field or an iterable of fields,
+        ``args`` more fields (``hmget("h", "f")``, ``hmget("h", ["f", "g"], "i")``)."""
+        return self._call("HMGET", name, *_list_or_args(keys, args))
 
     def hdel(self, name: KeyT, *keys: EncodableT) -> ResponseT:
         """Deletes fields; the number deleted."""
