@@ -43,6 +43,10 @@ pub enum Fanout {
     AllPrimaries(Aggregate),
     /// To every node (primaries and replicas), combined with the rule.
     AllNodes(Aggregate),
+    /// Right after the command before it in a pipeline, on the same node and connection
+    /// (`WAIT`, `WAITAOF`: they confirm the writes of the connection they run on). Alone,
+    /// such a command is refused before sending: it would confirm nothing.
+    FollowPrevious,
 }
 
 /// How the replies of a fanned-out command are combined.
@@ -256,10 +260,10 @@ pub fn lookup(name: &[u8], sub: Option<&[u8]>) -> CommandInfo {
         | b"AUTH" | b"SELECT" | b"READONLY" | b"READWRITE" | b"ASKING" | b"UNWATCH" => {
             single(KeySpec::None, true)
         }
-        b"CLIENT" | b"CONFIG" | b"ACL" | b"MULTI" | b"EXEC" | b"DISCARD" | b"PUBLISH" | b"WAIT"
-        | b"SAVE" | b"BGSAVE" | b"BGREWRITEAOF" | b"MODULE" | b"DEBUG" => {
-            single(KeySpec::None, false)
-        }
+        b"CLIENT" | b"CONFIG" | b"ACL" | b"MULTI" | b"EXEC" | b"DISCARD" | b"PUBLISH" | b"SAVE"
+        | b"BGSAVE" | b"BGREWRITEAOF" | b"MODULE" | b"DEBUG" => single(KeySpec::None, false),
+        // Confirmations of the writes before them on their connection.
+        b"WAIT" | b"WAITAOF" => info(KeySpec::None, FollowPrevious, false),
         b"SPUBLISH" => single(ONE, false),
         // Unknown: most commands take the key first.
         _ => single(ONE, false),

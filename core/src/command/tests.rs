@@ -95,6 +95,22 @@ fn classifies_fanout_and_readonly() {
 }
 
 #[test]
+fn wait_and_waitaof_are_keyless_and_follow_the_command_before_them() {
+    for c in [
+        cmd("WAIT").arg(1).arg(100),
+        cmd("waitaof").arg(0).arg(1).arg(100),
+    ] {
+        let info = info_of(&c);
+        assert_eq!(info.fanout, Fanout::FollowPrevious, "{c:?}");
+        assert!(keys(&c).is_empty(), "{c:?}: numlocal is not a key");
+        assert_eq!(
+            block_for(&c),
+            BlockFor::Up(std::time::Duration::from_millis(100))
+        );
+    }
+}
+
+#[test]
 fn cross_slot_error_names_keys_slots_and_the_hash_tag_fix() {
     let c = cmd("RENAME").arg("foo").arg("bar");
     let err = single_slot(&c, info_of(&c).keys).unwrap_err();

@@ -36,7 +36,7 @@ fn items_of(v: Value) -> Result<Vec<Value>, Error> {
 /// DBSIZE would silently lie.
 pub(crate) fn combine(how: Combine, parts: Vec<Part>) -> Result<Value, Error> {
     match how {
-        Combine::Single | Combine::Transaction => parts
+        Combine::Single | Combine::Transaction | Combine::Follow(_) => parts
             .into_iter()
             .next()
             .map_or(Err(Error::Closed), |(_, _, r)| r),

@@ -7,6 +7,7 @@
 
 mod aggregate;
 mod decide;
+mod follow;
 mod plan;
 mod refresh;
 

@@ -4,7 +4,8 @@
 //! commands into sub-requests, and on each round hands the driver one [`Batch`] per node.
 //! The driver writes each batch once, feeds every reply back with [`Plan::on_reply`], and
 //! repeats until [`Plan::is_done`]. Redirects and retries are per sub-request, so one
-//! command's trouble never costs the others their replies.
+//! command's trouble never costs the others their replies. `WAIT` and `WAITAOF` ride in the
+//! sub-request of the command before them (see the `follow` module).
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use crate::resp::{ServerError, ServerErrorKind, Value};
 
 use super::aggregate::combine;
 use super::decide::{Action, Outcome, RequestState};
+use super::follow;
 use super::{Router, Target};
 
 /// How an item's sub-results become its result.
@@ -27,6 +29,9 @@ pub(crate) enum Combine {
     Split(Aggregate, usize),
     Fanout(Aggregate),
     Transaction,
+    /// The `n`th `WAIT`/`WAITAOF` following the sub-request `Item::first` (no sub-request
+    /// of its own).
+    Follow(usize),
 }
 
 #[derive(Debug)]
@@ -55,6 +60,17 @@ enum Cmds<'c> {
 }
 
 impl Cmds<'_> {
+    /// Appends a command (a follower), owning the list from then on.
+    fn push(&mut self, c: Cmd) {
+        match self {
+            Cmds::Many(v) => v.push(c),
+            Cmds::One(first) => {
+                let first = std::mem::replace(first, Cow::Owned(Cmd::new(""))).into_owned();
+                *self = Cmds::Many(vec![first, c]);
+            }
+        }
+    }
+
     fn as_slice(&self) -> &[Cmd] {
         match self {
             Cmds::One(c) => std::slice::from_ref(&**c),
@@ -71,8 +87,8 @@ impl Cmds<'_> {
 }
 
 /// How a sub-request's command behaves: whether it only reads (a replica may serve it) and
-/// how long it may block on the server (never, for a transaction: nothing blocks inside
-/// MULTI/EXEC).
+/// how long it may block on the server (for a transaction, only the `WAIT`s sent after its
+/// EXEC may: nothing blocks inside MULTI/EXEC).
 #[derive(Debug, Clone, Copy)]
 struct Behaviour {
     readonly: bool,
@@ -84,7 +100,15 @@ struct Sub<'c> {
     /// A command the server may hold (BLPOP...): it gets a connection of its own.
     blocking: bool,
     cmds: Cmds<'c>,
+    /// For a piece of a split command, the indices of its keys among the command's keys;
+    /// for a transaction with followers, where each follower's reply goes among EXEC's.
     positions: Vec<usize>,
+    /// How many of `cmds`, at the end, are `WAIT`/`WAITAOF` following the sub-request's own
+    /// commands on its connection.
+    followers: usize,
+    /// The followers' results once the sub-request is done (in a pipeline: one per
+    /// [`Combine::Follow`] item; a transaction's go into EXEC's reply instead).
+    followed: Vec<Option<Result<Value, Error>>>,
     target: Target,
     readonly: bool,
     state: RequestState,
@@ -92,6 +116,41 @@ struct Sub<'c> {
     result: Option<Result<Value, Error>>,
     /// The node the latest try went to.
     last_node: Option<Arc<str>>,
+}
+
+impl Sub<'_> {
+    /// True for `MULTI`, commands, `EXEC` (pinned to one connection's state).
+    fn is_transaction(&self) -> bool {
+        self.cmds.len() - self.followers > 1
+    }
+
+    /// Ends the sub-request with `r`. `answer` is the node and its replies to the followers
+    /// when the node answered the sub-request's own commands itself (not with a redirect or
+    /// a retryable error): only then do those replies confirm anything. Otherwise the
+    /// followers fail as the sub-request did.
+    fn close(&mut self, r: Result<Value, Error>, answer: Option<(&str, Vec<Value>)>) {
+        let r = match answer {
+            Some((_, tail)) if self.is_transaction() => {
+                r.map(|exec| follow::splice(exec, &self.positions, tail))
+            }
+            Some((addr, tail)) => {
+                self.followed = tail
+                    .into_iter()
+                    .map(|v| Some(crate::transaction::reply_result(addr, v)))
+                    .collect();
+                r
+            }
+            None => {
+                if !self.is_transaction() {
+                    let failed = || Some(r.clone().and(Err(Error::Closed)));
+                    self.followed = (0..self.followers).map(|_| failed()).collect();
+                }
+                r
+            }
+        };
+        self.result = Some(r);
+        self.hop = Hop::Done;
+    }
 }
 
 /// One node's share of a round: which sub-requests to send there, and whether each must be
@@ -171,6 +230,8 @@ impl Plan<'static> {
 
     /// A plan for `MULTI`, `cmds`, `EXEC` on one node, atomically. Every key of every
     /// command must hash to one slot: otherwise the plan fails before anything is sent.
+    /// `WAIT`/`WAITAOF` among `cmds` are sent right after `EXEC` (inside MULTI they would
+    /// confirm nothing) and their replies put back in their places.
     pub fn transaction(router: &Router, cmds: Vec<Cmd>, now: Instant) -> Self {
         let mut plan = Plan::with_capacity(1);
         if cmds
@@ -184,8 +245,14 @@ impl Plan<'static> {
             return plan;
         }
         let mut keys: Vec<&[u8]> = Vec::new();
-        for c in &cmds {
+        let mut positions = Vec::new();
+        let mut block = BlockFor::No;
+        for (i, c) in cmds.iter().enumerate() {
             match command::classify(c) {
+                Ok(k) if k.info.fanout == Fanout::FollowPrevious => {
+                    positions.push(i);
+                    block = follow::longer(block, k.block);
+                }
                 Ok(k) => {
                     keys.extend(command::key_indices(c, k.info.keys).filter_map(|i| c.arg_at(i)))
                 }
@@ -194,6 +261,10 @@ impl Plan<'static> {
                     return plan;
                 }
             }
+        }
+        if !positions.is_empty() && positions.len() == cmds.len() {
+            plan.preset(Err(follow::alone_in_transaction(&follow::name(&cmds[0]))));
+            return plan;
         }
         let slots: std::collections::BTreeSet<_> =
             keys.iter().map(|k| crate::slot::key_slot(k)).collect();
@@ -205,18 +276,30 @@ impl Plan<'static> {
         let slot = slots.into_iter().next();
         let mut all = Vec::with_capacity(cmds.len() + 2);
         all.push(Cmd::new("MULTI"));
-        all.extend(cmds);
+        let mut followers = Vec::with_capacity(positions.len());
+        let mut next = positions.iter().peekable();
+        for (i, c) in cmds.into_iter().enumerate() {
+            if next.next_if(|&&p| p == i).is_some() {
+                followers.push(c);
+            } else {
+                all.push(c);
+            }
+        }
         all.push(Cmd::new("EXEC"));
+        let nfollowers = followers.len();
+        all.extend(followers);
         let target = slot.map_or(Target::Any, |slot| Target::Slot {
             slot,
             readonly: false,
         });
         let first = plan.subs.len();
+        // Nothing blocks inside MULTI/EXEC; the WAITs after it may.
         let how = Behaviour {
             readonly: false,
-            block: BlockFor::No,
+            block,
         };
-        plan.push_sub(router, Cmds::Many(all), Vec::new(), target, how, now);
+        plan.push_sub(router, Cmds::Many(all), positions, target, how, now);
+        plan.subs[first].followers = nfollowers;
         plan.items.push(Item {
             combine: Combine::Transaction,
             first,
@@ -284,6 +367,8 @@ impl<'c> Plan<'c> {
             blocking: block.blocks(),
             cmds,
             positions,
+            followers: 0,
+            followed: Vec::new(),
             target,
             readonly,
             state,
@@ -316,6 +401,7 @@ impl<'c> Plan<'c> {
         };
         let first = self.subs.len();
         let combine = match info.fanout {
+            Fanout::FollowPrevious => return self.follow(router, cmd, how.block, now),
             Fanout::SplitBySlot(agg) => {
                 let parts = command::split_by_slot(&cmd, info.keys);
                 if parts.len() <= 1 {
@@ -388,6 +474,47 @@ impl<'c> Plan<'c> {
             combine,
             first,
             count: self.subs.len() - first,
+            preset: None,
+        });
+    }
+
+    /// Adds `WAIT`/`WAITAOF` to the sub-request of the command before it, after that
+    /// command; or an item that fails at once when there is no such single command.
+    fn follow(&mut self, router: &Router, cmd: Cow<'c, Cmd>, block: BlockFor, now: Instant) {
+        let name = follow::name(&cmd);
+        let leader = match self.items.last() {
+            None => Err(follow::alone(&name)),
+            Some(prev) if prev.preset.is_some() => Err(follow::after_unsent(&name)),
+            Some(prev) => match prev.combine {
+                Combine::Follow(_) => Ok(prev.first),
+                Combine::Single if prev.count == 1 => Ok(prev.first),
+                Combine::Split(..) => Err(follow::after_spread(&name, "was split by slot")),
+                _ => Err(follow::after_spread(&name, "went to several nodes")),
+            },
+        };
+        let leader = match leader {
+            Ok(l) => l,
+            Err(e) => return self.preset(Err(e)),
+        };
+        let s = &mut self.subs[leader];
+        s.cmds.push(cmd.into_owned());
+        s.followers += 1;
+        s.blocking |= block.blocks();
+        // The request may now wait on the server as long as its longest follower.
+        let wait = router.new_blocking_request(None, now, block);
+        if wait.deadline > s.state.deadline {
+            s.state.deadline = wait.deadline;
+            s.state.timeout = wait.timeout;
+        }
+        // WAIT runs on primaries only: a read it follows is not sent to a replica.
+        if let Target::Slot { readonly, .. } = &mut s.target {
+            *readonly = false;
+        }
+        let n = s.followers - 1;
+        self.items.push(Item {
+            combine: Combine::Follow(n),
+            first: leader,
+            count: 0,
             preset: None,
         });
     }
@@ -537,12 +664,17 @@ impl<'c> Plan<'c> {
         if s.result.is_some() {
             return; // already finished: a duplicate report must not count twice
         }
-        let outcome = if s.cmds.len() > 1 {
+        let (outcome, tail) = follow::split(outcome, s.followers, s.cmds.len());
+        let transaction = s.is_transaction();
+        let outcome = if transaction {
             transaction_outcome(outcome)
         } else {
             outcome
         };
-        let action = if s.cmds.len() > 1 {
+        // The node answered the command itself: what followed it there confirms it.
+        let answered =
+            s.followers > 0 && matches!(&outcome, Outcome::Reply(v) if !is_routing_error(v));
+        let action = if transaction {
             router.decide_pinned(&mut s.state, addr, outcome, s.readonly, now)
         } else {
             router.decide(&mut s.state, addr, outcome, s.readonly, now)
@@ -555,15 +687,20 @@ impl<'c> Plan<'c> {
                 self.reconnect.push(addr.into());
             }
         }
-        self.apply(sub, action, now);
+        match action {
+            Action::Done(r) if answered => {
+                self.subs[sub].close(r, Some((addr, tail)));
+                self.open -= 1;
+            }
+            action => self.apply(sub, action, now),
+        }
     }
 
     fn apply(&mut self, sub: usize, action: Action, now: Instant) {
         let s = &mut self.subs[sub];
         match action {
             Action::Done(r) => {
-                s.result = Some(r);
-                s.hop = Hop::Done;
+                s.close(r, None);
                 self.open -= 1;
             }
             Action::Redirect { addr, asking } => s.hop = Hop::At(addr, asking),
@@ -593,8 +730,7 @@ impl<'c> Plan<'c> {
     pub fn fail_open(&mut self, err: Error) {
         for s in &mut self.subs {
             if s.result.is_none() {
-                s.result = Some(Err(err.clone()));
-                s.hop = Hop::Done;
+                s.close(Err(err.clone()), None);
             }
         }
         self.open = 0;
@@ -620,7 +756,12 @@ impl<'c> Plan<'c> {
         self.items
             .iter()
             .map(|item| {
-                let subs = &self.subs[item.first..item.first + item.count];
+                let count = match item.combine {
+                    // Where the command it followed went.
+                    Combine::Follow(_) => 1,
+                    _ => item.count,
+                };
+                let subs = &self.subs[item.first..item.first + count];
                 Route {
                     slot: subs.first().and_then(|s| s.state.slot),
                     nodes: subs.iter().filter_map(|s| s.last_node.clone()).collect(),
@@ -656,6 +797,12 @@ fn item_result(item: &mut Item, subs: &mut [Sub]) -> Result<Value, Error> {
     if let Some(r) = item.preset.take() {
         return r;
     }
+    if let Combine::Follow(n) = item.combine {
+        let followed = subs.get_mut(item.first).and_then(|s| s.followed.get_mut(n));
+        return followed
+            .and_then(Option::take)
+            .unwrap_or(Err(Error::Closed));
+    }
     let subs = &mut subs[item.first..item.first + item.count];
     if let (Combine::Single, [s]) = (item.combine, &mut *subs) {
         // The common case, one command to one slot: nothing to combine.
@@ -680,16 +827,20 @@ fn transaction_outcome(outcome: Outcome) -> Outcome {
     let Outcome::Reply(Value::Array(mut replies)) = outcome else {
         return outcome;
     };
-    let routing = replies.iter().position(|r| {
-        r.as_error().is_some_and(|t| {
-            !matches!(
-                ServerError::parse(t).kind,
-                ServerErrorKind::Other | ServerErrorKind::CrossSlot
-            )
-        })
-    });
+    let routing = replies.iter().position(is_routing_error);
     match routing {
         Some(i) => Outcome::Reply(replies.swap_remove(i)),
         None => Outcome::Reply(replies.pop().unwrap_or(Value::Nil)),
     }
+}
+
+/// True for an error reply that is about where or when to send the command (MOVED, ASK,
+/// TRYAGAIN, CLUSTERDOWN...), not the command's own answer.
+fn is_routing_error(v: &Value) -> bool {
+    v.as_error().is_some_and(|t| {
+        !matches!(
+            ServerError::parse(t).kind,
+            ServerErrorKind::Other | ServerErrorKind::CrossSlot
+        )
+    })
 }

@@ -6,6 +6,7 @@
 
 mod aggregate;
 mod decide;
+mod follow;
 mod plan;
 mod refresh;
 mod routing;

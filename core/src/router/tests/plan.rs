@@ -11,18 +11,18 @@ use crate::resp::Value;
 use super::super::{Outcome, Plan, Route, Router};
 use super::*;
 
-fn argv(c: &Cmd) -> Vec<String> {
+pub(super) fn argv(c: &Cmd) -> Vec<String> {
     c.args()
         .map(|a| String::from_utf8_lossy(a).into_owned())
         .collect()
 }
 
 /// What one round sent: per node, `(sub, asking, argv of each command)`.
-type Sent = Vec<(String, Vec<(usize, bool, Vec<Vec<String>>)>)>;
+pub(super) type Sent = Vec<(String, Vec<(usize, bool, Vec<Vec<String>>)>)>;
 
 /// Runs one round: takes the ready batches and answers each command with `answer(addr,
 /// argv)` (a transaction's replies as one array, as a driver does).
-fn round(
+pub(super) fn round(
     plan: &mut Plan,
     r: &Router,
     now: Instant,
@@ -51,7 +51,7 @@ fn round(
 
 /// A well-behaved cluster node: GET answers `key@node`, MGET `v:key` per key, DEL and
 /// EXISTS the number of keys, writes OK.
-fn fake(addr: &str, a: &[String]) -> Value {
+pub(super) fn fake(addr: &str, a: &[String]) -> Value {
     match a[0].as_str() {
         "GET" => bulk(&format!("{}@{addr}", a[1])),
         "MGET" => Value::Array(a[1..].iter().map(|k| bulk(&format!("v:{k}"))).collect()),
@@ -62,18 +62,18 @@ fn fake(addr: &str, a: &[String]) -> Value {
     }
 }
 
-fn nodes_of(sent: &Sent) -> Vec<&str> {
+pub(super) fn nodes_of(sent: &Sent) -> Vec<&str> {
     sent.iter().map(|(a, _)| a.as_str()).collect()
 }
 
-fn ok_value(r: Result<Value, Error>) -> Value {
+pub(super) fn ok_value(r: Result<Value, Error>) -> Value {
     match r {
         Ok(v) => v,
         Err(e) => panic!("expected a value, got {e:?}"),
     }
 }
 
-fn one(plan: Plan) -> Result<Value, Error> {
+pub(super) fn one(plan: Plan) -> Result<Value, Error> {
     let mut out = plan.finish();
     assert_eq!(out.len(), 1);
     out.pop().unwrap()
