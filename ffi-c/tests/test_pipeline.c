@@ -134,6 +134,50 @@ static void a_cross_slot_transaction_fails_every_command_with_crossslot(void) {
   slotwise_reply_free(r);
 }
 
+/* WAIT in a pipeline runs right after the write before it, on that write's node and
+ * connection: it counts the write's replica (every shard has one). In a transaction it runs
+ * after EXEC (inside MULTI the server would answer 0). Alone it fails with
+ * SLOTWISE_RESULT_INVALID_ARGUMENT saying how to use it. */
+static void wait_counts_the_replica_of_the_write_before_it(void) {
+  slotwise_pipeline *p = slotwise_pipeline_new();
+  const char *keys[] = {"wait:{a}", "wait:{b}", "wait:{c}"}; /* slots 15495, 3300, 7365 */
+  for (int i = 0; i < 3; i++) {
+    CHECK_OK(slotwise_pipeline_append(p, "SET %s 1", keys[i]));
+    CHECK_OK(slotwise_pipeline_append(p, "WAIT 1 5000"));
+  }
+  slotwise_reply *r = NULL;
+  CHECK_OK(slotwise_client_run_pipeline(client, p, &r));
+  slotwise_pipeline_free(p);
+  int counted = r->type == SLOTWISE_REPLY_TYPE_ARRAY && r->elements == 6;
+  for (size_t i = 0; counted && i < 6; i += 2)
+    counted = h_reply_is(r->element[i], SLOTWISE_REPLY_TYPE_STATUS, "OK", 2) &&
+              r->element[i + 1]->type == SLOTWISE_REPLY_TYPE_INTEGER &&
+              r->element[i + 1]->integer == 1;
+  slotwise_reply_free(r);
+  CHECK(counted);
+
+  slotwise_pipeline *tx = slotwise_pipeline_new_transaction();
+  CHECK_OK(slotwise_pipeline_append(tx, "SET {wait}:tx 1"));
+  CHECK_OK(slotwise_pipeline_append(tx, "WAIT 1 5000"));
+  CHECK_OK(slotwise_pipeline_append(tx, "INCR {wait}:tx"));
+  r = NULL;
+  CHECK_OK(slotwise_client_run_pipeline(client, tx, &r));
+  slotwise_pipeline_free(tx);
+  int after_exec = r->type == SLOTWISE_REPLY_TYPE_ARRAY && r->elements == 3 &&
+                   h_reply_is(r->element[0], SLOTWISE_REPLY_TYPE_STATUS, "OK", 2) &&
+                   r->element[1]->type == SLOTWISE_REPLY_TYPE_INTEGER &&
+                   r->element[1]->integer == 1 &&
+                   r->element[2]->type == SLOTWISE_REPLY_TYPE_INTEGER && r->element[2]->integer == 2;
+  slotwise_reply_free(r);
+  CHECK(after_exec);
+
+  r = NULL;
+  CHECK_RESULT(slotwise_client_command(client, &r, "WAIT 1 100"), SLOTWISE_RESULT_INVALID_ARGUMENT);
+  CHECK(r == NULL);
+  CHECK(h_error_has("in a pipeline right after the keyed write"));
+  CHECK(h_error_has("SET k v then WAIT 1 100"));
+}
+
 int main(void) {
   client = h_connect();
   if (client == NULL) return h_finish("test_pipeline");
@@ -143,6 +187,7 @@ int main(void) {
   RUN(a_pipeline_can_be_run_again_and_cleared);
   RUN(transactions_run_on_one_slot);
   RUN(a_cross_slot_transaction_fails_every_command_with_crossslot);
+  RUN(wait_counts_the_replica_of_the_write_before_it);
   slotwise_client_free(client);
   return h_finish("test_pipeline");
 }
