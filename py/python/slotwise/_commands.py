@@ -17,6 +17,10 @@ from .exceptions import DataError, RedisError
 #: What commands accept as keys and values (like redis-py).
 EncodableT = Union[bytes, bytearray, memoryview, str, int, float]
 KeyT = Union[bytes, str, memoryview]
+#: One key, or an iterable of keys (see :func:`_list_or_args`).
+KeysT = Union[KeyT, Iterable[KeyT]]
+#: Sorted-set keys: one key, an iterable of keys, or ``{key: weight}`` (WEIGHTS).
+ZKeysT = Union[KeyT, Iterable[KeyT], Mapping[KeyT, float]]
 #: Replies: ``bytes`` (``str`` with ``decode_responses=True``), ``int``, ``list``, ...
 ResponseT = Any
 ExpiryT = Union[int, datetime.timedelta]
@@ -260,6 +264,11 @@ class Commands:
         """How many of the keys (any slots), each its own argument, exist."""
         return self._call("EXISTS", *names)
 
+    def touch(self, *args: KeyT) -> ResponseT:
+        """Updates the last access time of keys (any slots), each its own argument; the
+        number of keys that exist."""
+        return self._call("TOUCH", *args)
+
     def expire(
         self,
         name: KeyT,
@@ -383,6 +392,16 @@ class Commands:
         """Pops from the tail (a list when ``count`` is given)."""
         return self._call("RPOP", name) if count is None else self._call("RPOP", name, count)
 
+    def blpop(self, keys: KeysT, timeout: Optional[float] = 0) -> ResponseT:
+        """Pops from the head of the first non-empty list of ``keys`` (one key or an
+        iterable of keys, in one slot), waiting up to ``timeout`` seconds for one (0 or
+        ``None``: forever): ``(key, value)``, or ``None`` on timeout."""
+        return self._call_with(_pop_pair, "BLPOP", *_list_or_args(keys, ()), timeout or 0)
+
+    def brpop(self, keys: KeysT, timeout: Optional[float] = 0) -> ResponseT:
+        """As :meth:`blpop`, popping from the tail."""
+        return self._call_with(_pop_pair, "BRPOP", *_list_or_args(keys, ()), timeout or 0)
+
     def lrange(self, name: KeyT, start: int, end: int) -> ResponseT:
         """Elements ``start`` to ``end`` (inclusive; negative from the end)."""
         return self._call("LRANGE", name, start, end)
@@ -412,6 +431,32 @@ class Commands:
     def scard(self, name: KeyT) -> ResponseT:
         """Number of members."""
         return self._call("SCARD", name)
+
+    def sinter(self, keys: KeysT, *args: KeyT) -> ResponseT:
+        """Members in every set, as a ``set``: ``keys`` is one key or an iterable of keys,
+        ``args`` more keys (all in one slot)."""
+        return self._call("SINTER", *_list_or_args(keys, args))
+
+    def sunion(self, keys: KeysT, *args: KeyT) -> ResponseT:
+        """Members in any of the sets, as a ``set`` (keys as for :meth:`sinter`)."""
+        return self._call("SUNION", *_list_or_args(keys, args))
+
+    def sdiff(self, keys: KeysT, *args: KeyT) -> ResponseT:
+        """Members of the first set in none of the others, as a ``set`` (keys as for
+        :meth:`sinter`)."""
+        return self._call("SDIFF", *_list_or_args(keys, args))
+
+    def sinterstore(self, dest: KeyT, keys: KeysT, *args: KeyT) -> ResponseT:
+        """Stores :meth:`sinter` of the keys in ``dest`` (same slot); its size."""
+        return self._call("SINTERSTORE", dest, *_list_or_args(keys, args))
+
+    def sunionstore(self, dest: KeyT, keys: KeysT, *args: KeyT) -> ResponseT:
+        """Stores :meth:`sunion` of the keys in ``dest`` (same slot); its size."""
+        return self._call("SUNIONSTORE", dest, *_list_or_args(keys, args))
+
+    def sdiffstore(self, dest: KeyT, keys: KeysT, *args: KeyT) -> ResponseT:
+        """Stores :meth:`sdiff` of the keys in ``dest`` (same slot); its size."""
+        return self._call("SDIFFSTORE", dest, *_list_or_args(keys, args))
 
     # -- sorted sets -----------------------------------------------------------------------
 
@@ -491,6 +536,81 @@ class Commands:
         """Number of members."""
         return self._call("ZCARD", name)
 
+    def bzpopmin(self, keys: KeysT, timeout: Optional[float] = 0) -> ResponseT:
+        """Pops the lowest-scored member of the first non-empty sorted set of ``keys`` (one
+        key or an iterable of keys, in one slot), waiting up to ``timeout`` seconds (0 or
+        ``None``: forever): ``(key, member, score)``, or ``None`` on timeout."""
+        return self._call_with(_pop_scored, "BZPOPMIN", *_list_or_args(keys, ()), timeout or 0)
+
+    def bzpopmax(self, keys: KeysT, timeout: Optional[float] = 0) -> ResponseT:
+        """As :meth:`bzpopmin`, popping the highest-scored member."""
+        return self._call_with(_pop_scored, "BZPOPMAX", *_list_or_args(keys, ()), timeout or 0)
+
+    def zunionstore(
+        self, dest: KeyT, keys: ZKeysT, aggregate: Optional[str] = None
+    ) -> ResponseT:
+        """Stores the union of sorted sets in ``dest`` (all in one slot); its size.
+        ``keys`` is one key, an iterable of keys, or ``{key: weight}``; ``aggregate`` is
+        ``"SUM"`` (default), ``"MIN"``, ``"MAX"`` or ``"COUNT"``."""
+        return self._call(*_zaggregate("ZUNIONSTORE", dest, keys, aggregate, False))
+
+    def zinterstore(
+        self, dest: KeyT, keys: ZKeysT, aggregate: Optional[str] = None
+    ) -> ResponseT:
+        """Stores the intersection of sorted sets in ``dest``; as :meth:`zunionstore`."""
+        return self._call(*_zaggregate("ZINTERSTORE", dest, keys, aggregate, False))
+
+    def zunion(
+        self,
+        keys: ZKeysT,
+        aggregate: Optional[str] = None,
+        withscores: bool = False,
+        score_cast_func: Callable[[Any], Any] = float,
+    ) -> ResponseT:
+        """Members of the union of sorted sets (keys as for :meth:`zunionstore`); with
+        ``withscores``, ``(member, score)`` pairs."""
+        argv = _zaggregate("ZUNION", None, keys, aggregate, withscores)
+        if withscores:
+            return self._call_raw_with(_score_pairs(score_cast_func), *argv)
+        return self._call(*argv)
+
+    def zinter(self, keys: ZKeysT, aggregate: Optional[str] = None, withscores: bool = False) -> ResponseT:
+        """Members of the intersection of sorted sets; as :meth:`zunion`."""
+        argv = _zaggregate("ZINTER", None, keys, aggregate, withscores)
+        if withscores:
+            return self._call_raw_with(_score_pairs(float), *argv)
+        return self._call(*argv)
+
+    def zdiff(self, keys: KeysT, withscores: bool = False) -> ResponseT:
+        """Members of the first sorted set in none of the others (keys in one slot); with
+        ``withscores``, a flat ``[member, score, ...]`` list (scores as sent in RESP2), as
+        redis-py gives it."""
+        names = _list_or_args(keys, ())
+        if withscores:
+            return self._call_raw_with(_flat_pairs, "ZDIFF", len(names), *names, "WITHSCORES")
+        return self._call("ZDIFF", len(names), *names)
+
+    def zdiffstore(self, dest: KeyT, keys: KeysT) -> ResponseT:
+        """Stores :meth:`zdiff` of the keys in ``dest`` (same slot); its size."""
+        names = _list_or_args(keys, ())
+        return self._call("ZDIFFSTORE", dest, len(names), *names)
+
+    # -- hyperloglogs ----------------------------------------------------------------------
+
+    def pfadd(self, name: KeyT, *values: EncodableT) -> ResponseT:
+        """Adds elements to a HyperLogLog; ``1`` if its estimate changed, else ``0``."""
+        return self._call("PFADD", name, *values)
+
+    def pfcount(self, *sources: KeyT) -> ResponseT:
+        """The estimated cardinality of the union of HyperLogLogs (one slot), each key its
+        own argument."""
+        return self._call("PFCOUNT", *sources)
+
+    def pfmerge(self, dest: KeyT, *sources: KeyT) -> ResponseT:
+        """Merges HyperLogLogs into ``dest`` (one slot), each key its own argument;
+        ``True``."""
+        return self._call_with(_ok_true, "PFMERGE", dest, *sources)
+
     # -- server and scripting --------------------------------------------------------------
 
     def ping(self) -> ResponseT:
@@ -526,3 +646,65 @@ class Commands:
 
 def _to_float(r: Any) -> Any:
     return None if r is None else float(r)
+
+
+def _ok_true(r: Any) -> Any:
+    return True if r in (b"OK", "OK") else r
+
+
+def _pop_pair(r: Any) -> Any:
+    """BLPOP/BRPOP: ``(key, value)``, or ``None`` when the wait timed out."""
+    return tuple(r) if r else None
+
+
+def _pop_scored(r: Any) -> Any:
+    """BZPOPMIN/BZPOPMAX: ``(key, member, float score)``, or ``None`` on timeout."""
+    return (r[0], r[1], float(r[2])) if r else None
+
+
+def _flat_pairs(r: Any) -> Any:
+    """``ZDIFF ... WITHSCORES`` as redis-py gives it: RESP2's flat ``[member, score, ...]``
+    (a RESP3 ``[[member, score], ...]`` is flattened, scores in RESP2's text form: ``str``
+    when members are, with ``decode_responses``, else ``bytes``)."""
+    if not isinstance(r, list) or not r or not isinstance(r[0], list):
+        return r
+    out: list[Any] = []
+    for member, score in r:
+        if isinstance(score, float):
+            score = format(score, ".17g")
+            if not isinstance(member, str):
+                score = score.encode()
+        out += [member, score]
+    return out
+
+
+_AGGREGATES = ("SUM", "MIN", "MAX", "COUNT")
+
+
+def _zaggregate(
+    command: str, dest: Optional[KeyT], keys: ZKeysT, aggregate: Optional[str], withscores: bool
+) -> list[EncodableT]:
+    """The argv of ZUNION/ZINTER(STORE): ``keys`` a ``{key: weight}`` mapping gives WEIGHTS."""
+    argv: list[EncodableT] = [command]
+    if dest is not None:
+        argv.append(dest)
+    weights: list[EncodableT] = []
+    if isinstance(keys, Mapping):
+        names: list[EncodableT] = list(keys.keys())
+        weights = list(keys.values())
+    else:
+        names = _list_or_args(keys, ())
+    argv.append(len(names))
+    argv.extend(names)
+    if weights:
+        argv.append("WEIGHTS")
+        argv.extend(weights)
+    if aggregate:
+        if not isinstance(aggregate, str) or aggregate.upper() not in _AGGREGATES:
+            raise DataError(
+                f"{command.lower()}() aggregate={aggregate!r}: use 'SUM', 'MIN', 'MAX' or 'COUNT'"
+            )
+        argv += ["AGGREGATE", aggregate]
+    if withscores:
+        argv.append("WITHSCORES")
+    return argv
