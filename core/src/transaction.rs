@@ -59,13 +59,23 @@ pub fn check_in_slot(cmd: &Cmd, slot: Slot) -> Result<(), Error> {
     Ok(())
 }
 
-/// `MULTI`, the commands, `EXEC`; returns the number of replies to read.
+/// True for `WAIT`/`WAITAOF`: inside MULTI they answer at once (0 replicas), so a session
+/// sends them after `EXEC`, where they confirm the whole transaction on its connection.
+fn confirms(cmd: &Cmd) -> bool {
+    command::info_of(cmd).fanout == command::Fanout::FollowPrevious
+}
+
+/// `MULTI`, the commands, `EXEC`, then any `WAIT`/`WAITAOF` of the transaction; returns
+/// the number of replies to read.
 pub fn encode_exec(cmds: &[Cmd], out: &mut BytesMut) -> usize {
     Cmd::new("MULTI").write_resp(out);
-    for c in cmds {
+    for c in cmds.iter().filter(|c| !confirms(c)) {
         c.write_resp(out);
     }
     Cmd::new("EXEC").write_resp(out);
+    for c in cmds.iter().filter(|c| confirms(c)) {
+        c.write_resp(out);
+    }
     cmds.len() + 2
 }
 
@@ -80,21 +90,33 @@ pub fn reply_result(node: &str, v: Value) -> Result<Value, Error> {
     }
 }
 
-/// Interprets the replies of [`encode_exec`]: `Ok(None)` when a watched key changed
-/// (EXEC answered nil), the per-command replies otherwise.
+/// Interprets the replies of [`encode_exec`] for `cmds`: `Ok(None)` when a watched key
+/// changed (EXEC answered nil), the per-command replies in `cmds`' order otherwise (those
+/// of `WAIT`/`WAITAOF`, sent after EXEC, put back in their places).
 ///
 /// # Errors
 ///
 /// The first error among MULTI and the queued commands (EXECABORT follows them), or
 /// EXEC's own error.
-pub fn exec_result(node: &str, mut replies: Vec<Value>) -> Result<Option<Vec<Value>>, Error> {
+pub fn exec_result(
+    node: &str,
+    cmds: &[Cmd],
+    mut replies: Vec<Value>,
+) -> Result<Option<Vec<Value>>, Error> {
+    let positions: Vec<usize> = (0..cmds.len()).filter(|&i| confirms(&cmds[i])).collect();
+    let after_exec = replies.split_off(replies.len().saturating_sub(positions.len()));
     let exec = replies.pop().unwrap_or(Value::Nil);
     for r in replies {
         reply_result(node, r)?;
     }
     match reply_result(node, exec)? {
         Value::Nil => Ok(None),
-        Value::Array(items) => Ok(Some(items)),
+        Value::Array(mut items) => {
+            for (at, v) in positions.into_iter().zip(after_exec) {
+                items.insert(at.min(items.len()), v);
+            }
+            Ok(Some(items))
+        }
         other => Err(Error::Type {
             expected: "EXEC reply (array or nil)",
             got: other.type_name(),
@@ -123,20 +145,47 @@ mod tests {
     }
 
     #[test]
+    fn wait_in_a_session_runs_after_exec_and_its_reply_keeps_its_place() {
+        let cmds = [
+            cmd("SET").arg("{u1}:a").arg("1"),
+            cmd("WAIT").arg("1").arg("100"),
+            cmd("INCR").arg("{u1}:b"),
+        ];
+        let mut out = BytesMut::new();
+        assert_eq!(encode_exec(&cmds, &mut out), 5);
+        let sent = String::from_utf8_lossy(&out);
+        let (exec_at, wait_at) = (sent.find("EXEC").unwrap(), sent.find("WAIT").unwrap());
+        assert!(exec_at < wait_at, "WAIT must follow EXEC: {sent:?}");
+        let q = Value::Simple(Bytes::from_static(b"QUEUED"));
+        let ok = Value::Simple(Bytes::from_static(b"OK"));
+        let replies = vec![
+            ok.clone(),
+            q.clone(),
+            q,
+            Value::Array(vec![ok.clone(), Value::Int(7)]),
+            Value::Int(1),
+        ];
+        let r = exec_result("n", &cmds, replies).unwrap();
+        assert_eq!(r, Some(vec![ok, Value::Int(1), Value::Int(7)]));
+    }
+
+    #[test]
     fn exec_nil_means_a_watched_key_changed() {
         let ok = Value::Simple(Bytes::from_static(b"OK"));
         let queued = Value::Simple(Bytes::from_static(b"QUEUED"));
-        let r = exec_result("n", vec![ok.clone(), queued.clone(), Value::Nil]).unwrap();
+        let one = [cmd("INCR").arg("{u1}:a")];
+        let r = exec_result("n", &one, vec![ok.clone(), queued.clone(), Value::Nil]).unwrap();
         assert_eq!(r, None);
         let r = exec_result(
             "n",
+            &one,
             vec![ok.clone(), queued, Value::Array(vec![Value::Int(1)])],
         )
         .unwrap();
         assert_eq!(r, Some(vec![Value::Int(1)]));
         let err = Value::Error(Bytes::from_static(b"ERR wrong number of arguments"));
         let abort = Value::Error(Bytes::from_static(b"EXECABORT Transaction discarded"));
-        let e = exec_result("n", vec![ok, err, abort]).unwrap_err();
+        let e = exec_result("n", &one, vec![ok, err, abort]).unwrap_err();
         assert!(e.to_string().contains("wrong number"), "{e}");
     }
 }

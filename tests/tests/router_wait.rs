@@ -189,3 +189,39 @@ fn async_client_wait_confirms_the_write_before_it() {
         rt.block_on(c.exec(cmd))
     });
 }
+
+/// In a WATCH session too, WAIT runs after EXEC on the session's connection and counts the
+/// replica that received the transaction (inside MULTI it would answer 0).
+#[test]
+fn wait_in_a_watch_session_confirms_the_transaction_in_both_clients() {
+    let cluster = TestCluster::start(ClusterOptions::default()).unwrap();
+    let opts = ClientOptions::new(cluster.seeds());
+    let tx = || {
+        let mut p = Pipeline::transaction();
+        p.add(set("{ws}:a", 1))
+            .add(wait(1, 5000))
+            .add(cmd("INCR").arg("{ws}:b"));
+        p
+    };
+    let c = slotwise::blocking::Client::connect(opts.clone()).unwrap();
+    let w = c.watch(&["{ws}:a"]).unwrap();
+    let got = w
+        .exec(&tx())
+        .unwrap()
+        .expect("nothing touched the watched key");
+    assert_eq!(got, [ok(), Value::Int(1), Value::Int(1)]);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let a = slotwise::aio::Client::connect(opts).await.unwrap();
+        let w = a.watch(&["{ws}:a"]).await.unwrap();
+        let got = w
+            .exec(&tx())
+            .await
+            .unwrap()
+            .expect("nothing touched the watched key");
+        assert_eq!(got, [ok(), Value::Int(1), Value::Int(2)]);
+    });
+}

@@ -154,6 +154,6 @@ impl Watch {
         let replies = roundtrip(&self.conn, payload, n, started, self.slot)
             .await
             .map_err(outcome_error)?;
-        transaction::exec_result(&self.addr, replies)
+        transaction::exec_result(&self.addr, tx.commands(), replies)
     }
 }

@@ -154,7 +154,7 @@ impl Watch {
         let addr = conn.addr.clone();
         // EXEC ended the WATCH: the connection is clean again.
         self.client.give_back(conn);
-        transaction::exec_result(&addr, replies.into_vec())
+        transaction::exec_result(&addr, tx.commands(), replies.into_vec())
     }
 }
 
