@@ -50,4 +50,4 @@ clean:
 	$(CARGO) clean
 
 # Each binding adds its own targets and hooks itself into `test` and `bench`.
--include ffi-c/ffi-c.mk py/py.mk node/node.mk
+-include ffi-c/ffi-c.mk py/py.mk node/node.mk tools/commands/commands.mk

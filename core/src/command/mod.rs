@@ -2,10 +2,20 @@
 
 mod blocking;
 mod cmd;
+#[rustfmt::skip]
+mod generated;
+#[cfg(test)]
+#[rustfmt::skip]
+mod generated_samples;
+mod spec;
 mod table;
 
 pub use blocking::{block_for, BlockFor};
 pub use cmd::{cmd, Cmd, ToArg};
+pub use spec::{
+    all_commands, spec_of, AclCategories, BeginSearch, CommandSpec, FindKeys, Flags, Group,
+    KeyFlags, KeyPositions, KeySpecDef, ReplyShape, RequestPolicy, ResponsePolicy, Version,
+};
 pub use table::{lookup, Aggregate, CommandInfo, Fanout, KeySpec};
 
 use crate::error::{Error, KeySlot};
@@ -285,5 +295,7 @@ pub fn split_by_slot(cmd: &Cmd, spec: KeySpec) -> Vec<SplitPart> {
     parts
 }
 
+#[cfg(test)]
+mod spec_tests;
 #[cfg(test)]
 mod tests;
