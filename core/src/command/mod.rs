@@ -183,6 +183,9 @@ pub fn key_indices(cmd: &Cmd, spec: KeySpec) -> impl Iterator<Item = usize> + '_
             (pos + 1, pos + 1 + rest / 2, 1)
         }
         KeySpec::FromSub { at } => (at.min(n), (at + 1).min(n), 1),
+        KeySpec::Table(spec) => {
+            return KeyIter::Listed(spec.key_positions(cmd).positions.into_iter());
+        }
     };
     KeyIter::Step((start..end).step_by(step))
 }
@@ -190,6 +193,7 @@ pub fn key_indices(cmd: &Cmd, spec: KeySpec) -> impl Iterator<Item = usize> + '_
 enum KeyIter {
     Step(std::iter::StepBy<std::ops::Range<usize>>),
     Two(std::ops::Range<usize>, std::ops::Range<usize>),
+    Listed(std::vec::IntoIter<usize>),
 }
 
 impl Iterator for KeyIter {
@@ -198,6 +202,7 @@ impl Iterator for KeyIter {
         match self {
             KeyIter::Step(it) => it.next(),
             KeyIter::Two(a, b) => a.next().or_else(|| b.next()),
+            KeyIter::Listed(it) => it.next(),
         }
     }
 }

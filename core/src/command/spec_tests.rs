@@ -15,65 +15,6 @@ const KEY_DISAGREEMENTS: &[(&str, &str)] = &[
         "routed by the shard channel's slot (not_key spec)",
     ),
     (
-        "SSUBSCRIBE",
-        "refused on shared connections; the channel's slot picks the node",
-    ),
-    // Gaps of the hand-written table: it has no keyword form (`STORE key` anywhere), so it
-    // sees only the first key; the server still checks the other key's slot (CROSSSLOT).
-    ("GEORADIUS", "hand-written table misses the STORE key"),
-    (
-        "GEORADIUSBYMEMBER",
-        "hand-written table misses the STORE key",
-    ),
-    // Gaps of the hand-written table: not in it, so its fallback takes argument 1 as the key.
-    (
-        "BITOP",
-        "fallback takes the operation (AND) as the key; keys start at 2",
-    ),
-    (
-        "PFDEBUG",
-        "fallback takes the subcommand as the key; the key is argument 2",
-    ),
-    (
-        "MIGRATE",
-        "a node-to-node command: the fallback takes the host as the key",
-    ),
-    (
-        "FAILOVER",
-        "keyless; the fallback takes argument 1 as a key",
-    ),
-    ("MONITOR", "refused on shared connections; keyless"),
-    (
-        "PFSELFTEST",
-        "keyless; the fallback takes argument 1 as a key",
-    ),
-    ("PSUBSCRIBE", "refused on shared connections; keyless"),
-    ("PUNSUBSCRIBE", "refused on shared connections; keyless"),
-    ("SUBSCRIBE", "refused on shared connections; keyless"),
-    ("UNSUBSCRIBE", "refused on shared connections; keyless"),
-    ("PSYNC", "refused on shared connections; keyless"),
-    ("SYNC", "refused on shared connections; keyless"),
-    ("QUIT", "refused on shared connections; keyless"),
-    ("RESET", "refused on shared connections; keyless"),
-    (
-        "PUBSUB",
-        "keyless (channel patterns); the fallback takes the subcommand as a key",
-    ),
-    (
-        "REPLCONF",
-        "keyless; the fallback takes argument 1 as a key",
-    ),
-    ("REPLICAOF", "keyless; the fallback takes the host as a key"),
-    ("SLAVEOF", "keyless; the fallback takes the host as a key"),
-    (
-        "SHUTDOWN",
-        "keyless; the fallback takes argument 1 as a key",
-    ),
-    (
-        "SWAPDB",
-        "keyless; the fallback takes the database index as a key",
-    ),
-    (
         "OBJECT HELP",
         "keyless; the hand-written table takes argument 2 of OBJECT as a key",
     ),

@@ -30,6 +30,10 @@ pub enum KeySpec {
         /// First key index.
         at: usize,
     },
+    /// Where the command table's key specs say (the server's `begin_search`/`find_keys`
+    /// model), for commands the shapes above do not describe (`BITOP op dest k...`,
+    /// `GEORADIUS ... STORE k`).
+    Table(&'static super::spec::CommandSpec),
 }
 
 /// How a command is sent and its replies combined.
@@ -185,9 +189,7 @@ pub fn lookup(name: &[u8], sub: Option<&[u8]>) -> CommandInfo {
         | b"LTRIM" | b"LINSERT" | b"SADD" | b"SREM" | b"SPOP" | b"ZADD" | b"ZREM" | b"ZINCRBY"
         | b"ZREMRANGEBYRANK" | b"ZREMRANGEBYSCORE" | b"ZREMRANGEBYLEX" | b"ZPOPMIN"
         | b"ZPOPMAX" | b"PFADD" | b"XADD" | b"XDEL" | b"XTRIM" | b"XACK" | b"XCLAIM"
-        | b"XAUTOCLAIM" | b"XSETID" | b"GEOADD" | b"GEORADIUS" | b"GEORADIUSBYMEMBER" | b"SORT" => {
-            single(ONE, false)
-        }
+        | b"XAUTOCLAIM" | b"XSETID" | b"GEOADD" | b"SORT" => single(ONE, false),
         // Several keys that must share a slot.
         b"RENAME" | b"RENAMENX" | b"RPOPLPUSH" | b"LMOVE" | b"SMOVE" | b"COPY"
         | b"GEOSEARCHSTORE" | b"ZRANGESTORE" => single(TWO, false),
@@ -265,7 +267,31 @@ pub fn lookup(name: &[u8], sub: Option<&[u8]>) -> CommandInfo {
         // Confirmations of the writes before them on their connection.
         b"WAIT" | b"WAITAOF" => info(KeySpec::None, FollowPrevious, false),
         b"SPUBLISH" => single(ONE, false),
-        // Unknown: most commands take the key first.
-        _ => single(ONE, false),
+        // The rest as the command table says (keys by its key specs, read-only by its
+        // flags); unknown to it too (a module's command): most commands take the key first.
+        _ => match super::spec::spec_of(name, sub) {
+            Some(spec) => from_table(spec),
+            None => single(ONE, false),
+        },
     }
+}
+
+/// A command the hand-written match does not list, by the command table: keys where its
+/// key specs say (none when it has none, or only channels), read-only by its flags, sent
+/// to the owner of its keys' slot or any node.
+fn from_table(spec: &'static super::spec::CommandSpec) -> CommandInfo {
+    use super::spec::{Flags, KeyFlags};
+    let keyed = spec
+        .key_specs
+        .iter()
+        .any(|k| !k.flags.contains(KeyFlags::NOT_KEY));
+    info(
+        if keyed {
+            KeySpec::Table(spec)
+        } else {
+            KeySpec::None
+        },
+        Fanout::Single,
+        spec.flags.contains(Flags::READONLY),
+    )
 }

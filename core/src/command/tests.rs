@@ -196,3 +196,39 @@ fn classify_answers_what_info_of_block_for_and_connection_state_error_answer() {
     assert!(classify(&cases[9]).is_err(), "MULTI is refused");
     assert!(classify(&cases[3]).unwrap().block.blocks(), "BLPOP blocks");
 }
+
+#[test]
+fn commands_the_hand_written_match_does_not_list_take_their_keys_from_the_command_table() {
+    let keys = |argv: &[&str]| -> Vec<String> {
+        let c = Cmd::from_args(argv.iter().map(|a| a.as_bytes()));
+        key_indices(&c, info_of(&c).keys)
+            .map(|i| String::from_utf8_lossy(c.arg_at(i).unwrap()).into_owned())
+            .collect()
+    };
+    // The operation is not a key; the destination and the sources are.
+    assert_eq!(
+        keys(&["BITOP", "AND", "{b}d", "{b}1", "{b}2"]),
+        ["{b}d", "{b}1", "{b}2"]
+    );
+    // The STORE destination is a key too (it must share the slot).
+    assert_eq!(
+        keys(&["GEORADIUS", "{g}", "0", "0", "1", "km", "STORE", "{g}out"]),
+        ["{g}", "{g}out"]
+    );
+    assert_eq!(keys(&["GEORADIUS", "{g}", "0", "0", "1", "km"]), ["{g}"]);
+    // Keyless administrative commands: no argument is taken for a key.
+    for argv in [
+        &["SWAPDB", "0", "1"][..],
+        &["FAILOVER", "TO", "127.0.0.1", "7000"],
+        &["PUBSUB", "CHANNELS", "news.*"],
+        &["SHUTDOWN", "NOSAVE"],
+    ] {
+        assert!(keys(argv).is_empty(), "{argv:?}");
+    }
+    // Read-only by the table's flags.
+    let c = Cmd::from_args([&b"PFDEBUG"[..], b"GETREG", b"k"]);
+    assert_eq!(keys(&["PFDEBUG", "GETREG", "k"]), ["k"]);
+    assert!(!info_of(&c).readonly);
+    // Unknown to both (a module's command): the key first, as most commands.
+    assert_eq!(keys(&["MYMODULE.GET", "k1", "x"]), ["k1"]);
+}
