@@ -244,7 +244,7 @@ def test_info_raises_the_error_of_the_node_that_refused() -> None:
 
 
 def test_an_error_entry_of_a_per_node_reply_is_raised_with_its_node() -> None:
-    from slotwise._commands import _parse_cluster_info
+    from slotwise.commands._base import _parse_cluster_info
 
     refused = slotwise.NoPermissionError("NOPERM no INFO for you")
     ok = b"# Server\r\nredis_version:7.2.4\r\n"

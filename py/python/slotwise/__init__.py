@@ -15,7 +15,7 @@ The asyncio client is :class:`slotwise.asyncio.Cluster`. Errors derive from
 """
 
 from . import asyncio, exceptions
-from ._commands import EncodableT, KeyT, ResponseT, parse_info
+from .commands import EncodableT, KeyT, ResponseT, parse_info
 from ._options import ClusterNode
 from .client import Cluster, Pipeline, Stats
 from .exceptions import (

@@ -38,7 +38,7 @@ from typing import (
 )
 
 from . import _native, _options
-from ._commands import Commands, EncodableT, KeyT
+from .commands import Commands, EncodableT, KeyT
 from ._options import AddressRemap, ClusterNode, StartupNode
 from .client import Stats, _finish, _keep_type
 from .exceptions import ConnectionError, DataError, _error

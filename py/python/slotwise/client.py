@@ -6,7 +6,7 @@ from types import TracebackType
 from typing import Any, Callable, Iterable, Iterator, List, Optional, Tuple, Type, TypedDict, Union
 
 from . import _native, _options
-from ._commands import Commands, EncodableT, KeyT
+from .commands import Commands, EncodableT, KeyT
 from ._options import AddressRemap, ClusterNode, StartupNode
 from .exceptions import CrossSlotError, DataError, RedisError
 

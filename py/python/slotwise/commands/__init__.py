@@ -1,0 +1,36 @@
+"""The command methods, written once with redis-py's names, arguments and return types, and
+shared by :class:`slotwise.Cluster`, :class:`slotwise.asyncio.Cluster` and both pipelines.
+
+One module per family (as redis-py groups them), each a mixin over
+:class:`~._base.CommandsBase`. Each method builds an argv and hands it to ``self._call`` (or
+``self._call_with`` when the reply needs a Python-side conversion): the sync client runs it,
+the asyncio client returns a coroutine, a pipeline queues it and returns itself. Replies are
+converted in the native module (``GET`` gives ``bytes``, ``SET`` gives ``True``, ``HGETALL`` a
+``dict``, ...).
+"""
+
+from ._base import EncodableT, KeyT, ResponseT, parse_info
+from .strings import StringCommands
+from .keys import KeyCommands
+from .hashes import HashCommands
+from .lists import ListCommands
+from .sets import SetCommands
+from .sorted_sets import SortedSetCommands
+from .hyperloglog import HyperLogLogCommands
+from .server import ServerCommands
+
+
+class Commands(
+    StringCommands,
+    KeyCommands,
+    HashCommands,
+    ListCommands,
+    SetCommands,
+    SortedSetCommands,
+    HyperLogLogCommands,
+    ServerCommands,
+):
+    """Redis commands with redis-py's signatures, every family."""
+
+
+__all__ = ["Commands", "EncodableT", "KeyT", "ResponseT", "parse_info"]

@@ -1,0 +1,217 @@
+"""Shared by every command family: argument types, argument and reply helpers, and
+the base class with ``execute_command``."""
+
+
+from __future__ import annotations
+
+import datetime
+from typing import Any, Callable, Iterable, Mapping, Optional, Union
+
+from ..exceptions import DataError, RedisError
+
+#: What commands accept as keys and values (like redis-py).
+EncodableT = Union[bytes, bytearray, memoryview, str, int, float]
+KeyT = Union[bytes, str, memoryview]
+#: One key, or an iterable of keys (see :func:`_list_or_args`).
+KeysT = Union[KeyT, Iterable[KeyT]]
+#: Sorted-set keys: one key, an iterable of keys, or ``{key: weight}`` (WEIGHTS).
+ZKeysT = Union[KeyT, Iterable[KeyT], Mapping[KeyT, float]]
+#: Replies: ``bytes`` (``str`` with ``decode_responses=True``), ``int``, ``list``, ...
+ResponseT = Any
+ExpiryT = Union[int, datetime.timedelta]
+
+
+def _seconds(t: ExpiryT) -> int:
+    if isinstance(t, datetime.timedelta):
+        return int(t.total_seconds())
+    return t
+
+
+def _millis(t: ExpiryT) -> int:
+    if isinstance(t, datetime.timedelta):
+        return int(t.total_seconds() * 1000)
+    return t
+
+
+def _info_value(value: str) -> Any:
+    if "," not in value and "=" not in value:
+        try:
+            return float(value) if "." in value else int(value)
+        except ValueError:
+            return value
+    if "=" not in value:
+        return [_info_value(v) for v in value.split(",") if v]
+    sub: dict[str, Any] = {}
+    for item in value.split(","):
+        if not item:
+            continue
+        if "=" in item:
+            k, v = item.rsplit("=", 1)
+            sub[k] = _info_value(v)
+        else:
+            sub[item] = True
+    return sub
+
+
+def parse_info(text: Union[str, bytes]) -> dict[str, Any]:
+    """INFO text as a dict, as redis-py parses it (numbers become ``int``/``float``)."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    info: dict[str, Any] = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        if ":" in line:
+            key, value = line.split(":", 1)
+            if key == "cmdstat_host":
+                key, value = line.rsplit(":", 1)
+            if key == "module":
+                info.setdefault("modules", []).append(_info_value(value))
+            else:
+                info[key] = _info_value(value)
+        else:
+            info.setdefault("__raw__", []).append(line)
+    return info
+
+
+def _parse_cluster_info(reply: Any) -> Any:
+    """INFO fanned out to every node: ``{node: {field: value}}``. A node that answered
+    with an error (NOPERM, LOADING...) fails the call with that error (naming the node): a
+    dict missing a node would read as a smaller cluster."""
+    if isinstance(reply, dict):
+        out: dict[str, Any] = {}
+        for k, v in reply.items():
+            node = k.decode() if isinstance(k, bytes) else k
+            if isinstance(v, RedisError):
+                if v.node is None:
+                    v.node = node
+                raise v
+            out[node] = parse_info(v)
+        return out
+    if isinstance(reply, (str, bytes)):
+        return parse_info(reply)
+    return reply
+
+
+def _score_pairs(cast: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``ZRANGE ... WITHSCORES`` replies (unconverted) as ``[(member, cast(score)), ...]``,
+    ``cast`` getting the score as the server sent it, as in redis-py: ``bytes`` (``str``
+    with ``decode_responses``) in RESP2, a ``float`` in RESP3."""
+
+    def post(reply: Any) -> Any:
+        if not isinstance(reply, list):
+            return reply
+        if reply and isinstance(reply[0], list):  # RESP3: [[member, score], ...]
+            return [(m, cast(s)) for m, s in reply]
+        it = iter(reply)
+        return [(m, cast(s)) for m, s in zip(it, it)]
+
+    return post
+
+
+def _list_or_args(keys: Any, args: tuple[EncodableT, ...]) -> list[EncodableT]:
+    """The items of a ``keys, *args`` signature, as redis-py's ``list_or_args`` makes them:
+    ``keys`` is one item when it is a ``str``, ``bytes``, ``bytearray`` or ``memoryview``
+    (iterable, but one name) or not iterable at all (an ``int``...), else an iterable of
+    items (list, tuple, set, generator...); each of ``args`` is one more item."""
+    if isinstance(keys, (str, bytes, bytearray, memoryview)):
+        out: list[EncodableT] = [keys]
+    else:
+        try:
+            it = iter(keys)
+        except TypeError:
+            out = [keys]  # not iterable: one item (the native module refuses a bad type)
+        else:
+            out = list(it)
+    out.extend(args)
+    return out
+
+
+def _to_float(r: Any) -> Any:
+    return None if r is None else float(r)
+
+
+def _ok_true(r: Any) -> Any:
+    return True if r in (b"OK", "OK") else r
+
+
+def _pop_pair(r: Any) -> Any:
+    """BLPOP/BRPOP: ``(key, value)``, or ``None`` when the wait timed out."""
+    return tuple(r) if r else None
+
+
+def _pop_scored(r: Any) -> Any:
+    """BZPOPMIN/BZPOPMAX: ``(key, member, float score)``, or ``None`` on timeout."""
+    return (r[0], r[1], float(r[2])) if r else None
+
+
+def _flat_pairs(r: Any) -> Any:
+    """``ZDIFF ... WITHSCORES`` as redis-py gives it: RESP2's flat ``[member, score, ...]``
+    (a RESP3 ``[[member, score], ...]`` is flattened, scores in RESP2's text form: ``str``
+    when members are, with ``decode_responses``, else ``bytes``)."""
+    if not isinstance(r, list) or not r or not isinstance(r[0], list):
+        return r
+    out: list[Any] = []
+    for member, score in r:
+        if isinstance(score, float):
+            score = format(score, ".17g")
+            if not isinstance(member, str):
+                score = score.encode()
+        out += [member, score]
+    return out
+
+
+_AGGREGATES = ("SUM", "MIN", "MAX", "COUNT")
+
+
+def _zaggregate(
+    command: str, dest: Optional[KeyT], keys: ZKeysT, aggregate: Optional[str], withscores: bool
+) -> list[EncodableT]:
+    """The argv of ZUNION/ZINTER(STORE): ``keys`` a ``{key: weight}`` mapping gives WEIGHTS."""
+    argv: list[EncodableT] = [command]
+    if dest is not None:
+        argv.append(dest)
+    weights: list[EncodableT] = []
+    if isinstance(keys, Mapping):
+        names: list[EncodableT] = list(keys.keys())
+        weights = list(keys.values())
+    else:
+        names = _list_or_args(keys, ())
+    argv.append(len(names))
+    argv.extend(names)
+    if weights:
+        argv.append("WEIGHTS")
+        argv.extend(weights)
+    if aggregate:
+        if not isinstance(aggregate, str) or aggregate.upper() not in _AGGREGATES:
+            raise DataError(
+                f"{command.lower()}() aggregate={aggregate!r}: use 'SUM', 'MIN', 'MAX' or 'COUNT'"
+            )
+        argv += ["AGGREGATE", aggregate]
+    if withscores:
+        argv.append("WITHSCORES")
+    return argv
+
+
+class CommandsBase:
+    """Redis commands with redis-py's signatures (see the module docstring)."""
+
+    _call: Callable[..., Any]
+    _call_with: Callable[..., Any]
+    #: As ``_call_with``, the reply converted generically only (no per-command shape).
+    _call_raw_with: Callable[..., Any]
+
+    def execute_command(self, *args: EncodableT, **options: Any) -> ResponseT:
+        """Runs any command: ``execute_command("HINCRBY", "h", "f", 1)``. The reply gets
+        redis-py's conversion for the commands this module knows.
+
+        redis-py's keyword options (``target_nodes=``...) are refused with
+        :class:`DataError`: slotwise routes every command itself, by its keys."""
+        if options:
+            names = ", ".join(sorted(options))
+            raise DataError(
+                f"execute_command() does not take {names}: slotwise routes every command "
+                "itself, by its keys (keyless commands go to one node or to every primary, "
+                "as the command needs); drop the keyword(s)"
+            )
+        return self._call(*args)
