@@ -29,7 +29,7 @@ FFI_C_STATIC_LIBS := -lgcc_s -lutil -lrt -lpthread -lm -ldl
 FFI_C_RUNLIB := $(FFI_C_OUT)/lib
 FFI_C_SHARED_LINK = -L$(abspath $(FFI_C_LIBDIR)) -lslotwise -Wl,-rpath,$(abspath $(FFI_C_RUNLIB))
 FFI_C_STATIC_LINK = $(FFI_C_LIBDIR)/libslotwise.a $(FFI_C_STATIC_LIBS)
-FFI_C_TESTS := test_commands test_pipeline test_errors test_threads test_cluster_ops
+FFI_C_TESTS := test_commands test_pipeline test_errors test_threads test_cluster_ops test_issue11
 FFI_C_TESTCLUSTER := $(FFI_C_TARGET)/debug/slotwise-testcluster
 FFI_C_OPS := $(FFI_C_TARGET)/debug/examples/c-cluster-ops
 

@@ -109,11 +109,8 @@ typedef enum slotwise_result {
    */
   SLOTWISE_RESULT_TIMEOUT = 5,
   /**
-   * Authentication or authorization failed: the cluster refused the credentials
-   * (`WRONGPASS`), demanded some that were not given (`NOAUTH`), or accepted them but the
-   * ACL user may not run this command or touch these keys or channels (`NOPERM`; the
-   * message carries the server's text, which names what was denied: grant it with
-   * `ACL SETUSER`).
+   * Authentication failed: the cluster refused the credentials (`WRONGPASS`) or
+   * demanded some that were not given (`NOAUTH`). Check the username and password.
    */
   SLOTWISE_RESULT_AUTH = 6,
   /**
@@ -153,6 +150,14 @@ typedef enum slotwise_result {
    * Any other failure.
    */
   SLOTWISE_RESULT_OTHER = 15,
+  /**
+   * The credentials are right but the ACL user may not do this (`NOPERM`): run this
+   * command or touch these keys or channels, or run what slotwise sends on its own
+   * (CLUSTER SHARDS / CLUSTER SLOTS to discover the slot map, READONLY, ASKING, HELLO).
+   * The message carries the server's text, which names what was denied, and the
+   * `ACL SETUSER` rules that grant it.
+   */
+  SLOTWISE_RESULT_NO_PERMISSION = 16,
 } slotwise_result;
 
 /**

@@ -74,7 +74,7 @@ run() {
   failed=$((failed + f))
 }
 
-tests=(test_commands test_pipeline test_errors test_threads test_cluster_ops)
+tests=(test_commands test_pipeline test_errors test_threads test_cluster_ops test_issue11)
 for t in "${tests[@]}"; do run shared "$build/shared/$t"; done
 for t in "${tests[@]}"; do run static "$build/static/$t"; done
 for t in "${tests[@]}"; do
