@@ -28,8 +28,8 @@ export type Reply<Context extends 'cluster' | 'pipeline', T> = Context extends '
 /**
  * The command methods of `Cluster` (returning promises) and `Pipeline` (chaining), with
  * ioredis's names and argument conventions. Errors are `Error`s with a stable `code`
- * (`CROSSSLOT`, `CLUSTERDOWN`, `TIMEOUT`, `NOAUTH`, `REDIRECT_BUDGET`, `CONNECTION`,
- * `CLOSED`, or the server's own code such as `WRONGTYPE`). `...Buffer` variants return
+ * (`CROSSSLOT`, `CLUSTERDOWN`, `TIMEOUT`, `NOAUTH`, `NOPERM`, `REDIRECT_BUDGET`, `CONNECTION`,
+ * `PROTOCOL`, `CLOSED`, or the server's own code such as `WRONGTYPE`). `...Buffer` variants return
  * `Buffer`s instead of strings.
  */
 export interface Commands<C extends 'cluster' | 'pipeline'> {

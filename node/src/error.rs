@@ -1,8 +1,9 @@
 //! slotwise errors as JavaScript `Error`s with a stable `code`.
 //!
 //! The codes come from the core ([`slotwise::Error::code`]): `CROSSSLOT`, `CLUSTERDOWN`,
-//! `TIMEOUT`, `NOAUTH`, `REDIRECT_BUDGET`, `CONNECTION`, `CLOSED`, `CONFIG`, and for error
-//! replies the server's own code (`WRONGTYPE`, `ERR` ...). Messages say what to do.
+//! `TIMEOUT`, `NOAUTH`, `NOPERM`, `REDIRECT_BUDGET`, `CONNECTION`, `PROTOCOL`, `CLOSED`,
+//! `CONFIG`, and for error replies the server's own code (`WRONGTYPE`, `ERR` ...). Messages
+//! say what to do.
 
 use slotwise::Error;
 

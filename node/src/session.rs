@@ -6,8 +6,11 @@
 
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering::*};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use slotwise::aio::Client;
+use slotwise::command::{block_for, BlockFor};
+use slotwise::error::{Attempt, Timeouts};
 use slotwise::{ClientOptions, Cmd, Error, Pipeline};
 use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
@@ -153,8 +156,9 @@ struct Session {
     shared: Arc<Shared>,
     client: Option<Client>,
     connecting: Option<JoinHandle<slotwise::Result<Client>>>,
-    /// Jobs held until the connection attempt ends.
-    waiting: Vec<Job>,
+    /// Jobs held until the connection attempt ends (commands fail at their own deadline
+    /// if it takes longer).
+    waiting: Vec<Waiting>,
     inflight: Arc<InFlight>,
     stop: Option<Stop>,
 }
@@ -162,6 +166,7 @@ struct Session {
 impl Session {
     async fn serve(mut self, mut rx: mpsc::UnboundedReceiver<Vec<Job>>) {
         while self.stop.is_none() {
+            let expiry = self.waiting.iter().filter_map(|w| w.deadline).min();
             let connected = match self.connecting.as_mut() {
                 Some(attempt) => tokio::select! {
                     biased;
@@ -170,6 +175,10 @@ impl Session {
                     })),
                     batch = rx.recv() => {
                         self.on_batch(batch);
+                        None
+                    }
+                    () = sleep_until(expiry) => {
+                        self.expire_waiting(Instant::now());
                         None
                     }
                 },
@@ -215,12 +224,24 @@ impl Session {
                     self.stop = Some(Stop::Quit(deferred));
                 }
                 job => {
-                    self.waiting.push(job);
+                    let queued = Instant::now();
+                    let deadline = budget(&self.opts, &job).and_then(|b| queued.checked_add(b));
+                    self.waiting.push(Waiting {
+                        job,
+                        queued,
+                        deadline,
+                    });
                     self.begin_connect();
                 }
             }
             return;
         };
+        self.dispatch(client, job, None);
+    }
+
+    /// Runs `job` on the connected client; one that waited for the connection runs within
+    /// what is left of its deadline.
+    fn dispatch(&mut self, client: Client, job: Job, held: Option<Held>) {
         match job {
             Job::Command {
                 cmd,
@@ -230,7 +251,10 @@ impl Session {
                 let mailbox = self.shared.mailbox.clone();
                 let guard = self.inflight.enter();
                 tokio::spawn(async move {
-                    let r = client.exec(cmd).await;
+                    let r = match held {
+                        Some(h) => h.bound(client.exec(cmd)).await.unwrap_or_else(Err),
+                        None => client.exec(cmd).await,
+                    };
                     mailbox.post(Completion {
                         deferred,
                         outcome: Outcome::Reply(shape, r),
@@ -246,7 +270,15 @@ impl Session {
                 let mailbox = self.shared.mailbox.clone();
                 let guard = self.inflight.enter();
                 tokio::spawn(async move {
-                    let results = client.run_pipeline(&pipeline).await;
+                    let results = match held {
+                        Some(h) => {
+                            let n = pipeline.len();
+                            h.bound(client.run_pipeline(&pipeline))
+                                .await
+                                .unwrap_or_else(|e| vec![Err(e); n])
+                        }
+                        None => client.run_pipeline(&pipeline).await,
+                    };
                     mailbox.post(Completion {
                         deferred,
                         outcome: Outcome::Pipeline {
@@ -271,20 +303,79 @@ impl Session {
         }
     }
 
+    /// Fails the queued commands whose deadline has passed (the connection attempt goes on
+    /// for the others and for later commands).
+    fn expire_waiting(&mut self, now: Instant) {
+        let (due, keep) = std::mem::take(&mut self.waiting)
+            .into_iter()
+            .partition(|w| w.deadline.is_some_and(|d| d <= now));
+        self.waiting = keep;
+        for w in due {
+            let e = self.still_connecting(now - w.queued);
+            self.fail(w.job, e);
+        }
+    }
+
+    /// The timeout of a command that spent its whole deadline waiting for the client to
+    /// discover the cluster.
+    fn still_connecting(&self, after: Duration) -> Error {
+        self.timeout(
+            after,
+            "the client was still discovering the cluster from its seeds".into(),
+        )
+    }
+
+    /// The timeout (its `after` set when it happens) of a command that waited `waited` for
+    /// the client to discover the cluster, then got no reply in the rest of its deadline.
+    fn connected_late(&self, waited: Duration) -> Error {
+        self.timeout(
+            waited,
+            format!(
+                "the client discovered the cluster only after {} ms of the deadline; no reply \
+                 came in the rest",
+                waited.as_millis()
+            ),
+        )
+    }
+
+    fn timeout(&self, after: Duration, outcome: String) -> Error {
+        Error::Timeout {
+            slot: None,
+            after,
+            limits: Timeouts {
+                request: self.opts.request_timeout,
+                connect: self.opts.connect_timeout,
+            },
+            attempts: vec![Attempt {
+                node: self.opts.seeds.join(", "),
+                outcome,
+            }],
+        }
+    }
+
     fn on_connected(&mut self, r: slotwise::Result<Client>) {
         let waiting = std::mem::take(&mut self.waiting);
         match r {
             Ok(client) => {
                 self.shared.set_client(Some(client.clone()));
                 self.shared.set_state(State::Ready);
-                self.client = Some(client);
-                for job in waiting {
-                    self.on_job(job);
+                self.client = Some(client.clone());
+                let now = Instant::now();
+                for w in waiting {
+                    let held = w.deadline.map(|deadline| Held {
+                        deadline,
+                        queued: w.queued,
+                        error: self.connected_late(now - w.queued),
+                    });
+                    match self.stop {
+                        None => self.dispatch(client.clone(), w.job, held),
+                        Some(_) => self.fail(w.job, Error::Closed),
+                    }
                 }
             }
             Err(e) => {
                 self.shared.set_state(State::Wait);
-                for job in waiting {
+                for job in waiting.into_iter().map(|w| w.job) {
                     match job {
                         Job::Quit { deferred } => self.stop = Some(Stop::Quit(deferred)),
                         Job::Disconnect => self.stop = Some(Stop::Disconnect),
@@ -312,8 +403,8 @@ impl Session {
         if let Some(attempt) = self.connecting.take() {
             attempt.abort();
         }
-        for job in std::mem::take(&mut self.waiting) {
-            self.fail(job, Error::Closed);
+        for w in std::mem::take(&mut self.waiting) {
+            self.fail(w.job, Error::Closed);
         }
         let quit = match stop {
             Stop::Quit(deferred) => {
@@ -338,6 +429,70 @@ impl Session {
             self.post(deferred, Outcome::Quit);
         }
         self.shared.mailbox.finish();
+    }
+}
+
+/// A job held while the client connects.
+struct Waiting {
+    job: Job,
+    queued: Instant,
+    /// When a command or pipeline must have failed if it has not run yet; `None` for the
+    /// other jobs (and for deadlines too far away to represent).
+    deadline: Option<Instant>,
+}
+
+/// The rest of the deadline of a job that waited for the connection.
+struct Held {
+    queued: Instant,
+    deadline: Instant,
+    /// The error if the deadline passes.
+    error: Error,
+}
+
+impl Held {
+    /// `work`'s result, or the timeout error once the deadline passes (`work` is dropped:
+    /// the core abandons the request, and a connection left waiting for its reply is not
+    /// reused).
+    async fn bound<T>(self, work: impl std::future::Future<Output = T>) -> Result<T, Error> {
+        match tokio::time::timeout_at(self.deadline.into(), work).await {
+            Ok(r) => Ok(r),
+            Err(_) => {
+                let mut e = self.error;
+                if let Error::Timeout { after, .. } = &mut e {
+                    *after = self.queued.elapsed();
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
+/// How long a command or pipeline may take from the moment it is sent, as the core's
+/// deadline: the request timeout, plus for a command that blocks on the server (BLPOP 5,
+/// XREAD BLOCK 100...) the time it may block.
+fn budget(opts: &ClientOptions, job: &Job) -> Option<Duration> {
+    let cmds = match job {
+        Job::Command { cmd, .. } => std::slice::from_ref(cmd),
+        Job::Pipeline { pipeline, .. } => pipeline.commands(),
+        _ => return None,
+    };
+    let wait = cmds
+        .iter()
+        .map(|c| match block_for(c) {
+            BlockFor::No => Duration::ZERO,
+            BlockFor::Up(d) => d.min(ClientOptions::MAX_WAIT),
+            BlockFor::Forever => ClientOptions::MAX_WAIT,
+        })
+        .max()
+        .unwrap_or_default();
+    Some(opts.request_timeout.saturating_add(wait))
+}
+
+/// Sleeps until `at`; forever without one.
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
     }
 }
 
