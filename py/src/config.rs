@@ -6,11 +6,13 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyList};
+use slotwise::command::{block_for, BlockFor};
+use slotwise::error::{Attempt, Timeouts};
 use slotwise::topology::AddressMap;
 use slotwise::{ClientOptions, Protocol, ReadPolicy, TlsOptions};
 
-use crate::errors;
+use crate::{batch, errors};
 
 /// Checked client options (build it through `slotwise.Cluster`'s keywords).
 #[pyclass(frozen, module = "slotwise._native")]
@@ -180,6 +182,42 @@ impl Config {
     #[getter]
     fn decode_responses(&self) -> bool {
         self.decode
+    }
+
+    /// The deadline, in seconds, of a request of `commands` (argv tuples): the request
+    /// timeout, plus for a command that blocks on the server (BLPOP 5, XREAD BLOCK 100...)
+    /// the time it may block. The asyncio facade waits that long for the client to connect.
+    fn request_budget(&self, commands: &Bound<'_, PyList>) -> PyResult<f64> {
+        let (p, _) = batch::pipeline(commands, false, None)?;
+        let wait = p
+            .commands()
+            .iter()
+            .map(|c| match block_for(c) {
+                BlockFor::No => Duration::ZERO,
+                BlockFor::Up(d) => d.min(ClientOptions::MAX_WAIT),
+                BlockFor::Forever => ClientOptions::MAX_WAIT,
+            })
+            .max()
+            .unwrap_or_default();
+        Ok(self.opts.request_timeout.saturating_add(wait).as_secs_f64())
+    }
+
+    /// The `TimeoutError` (an instance, to raise) of a request that spent its deadline,
+    /// `waited` seconds, waiting for the client to discover the cluster.
+    fn still_connecting_error(&self, py: Python<'_>, waited: f64) -> Py<PyAny> {
+        let e = slotwise::Error::Timeout {
+            slot: None,
+            after: Duration::try_from_secs_f64(waited).unwrap_or_default(),
+            limits: Timeouts {
+                request: self.opts.request_timeout,
+                connect: self.opts.connect_timeout,
+            },
+            attempts: vec![Attempt {
+                node: self.opts.seeds.join(", "),
+                outcome: "the client was still discovering the cluster from its seeds".into(),
+            }],
+        };
+        errors::to_py_in(py, e).into_value(py).into_any()
     }
 
     fn __repr__(&self) -> String {

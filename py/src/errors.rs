@@ -11,7 +11,7 @@ use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
-use slotwise::resp::ServerErrorKind;
+use slotwise::resp::{ProtocolErrorKind, ServerErrorKind};
 use slotwise::Error;
 
 create_exception!(
@@ -245,12 +245,16 @@ pub fn to_py_in(py: Python<'_>, e: Error) -> PyErr {
             node = Some(n.clone());
             PyErr::new::<ConnectionError, _>(e.to_string())
         }
-        Error::Protocol { node: n, .. } => {
+        // An invalid redirect came in a valid reply: the TLS hint would mislead.
+        Error::Protocol { node: n, error } => {
             node = Some(n.clone());
-            PyErr::new::<ProtocolError, _>(format!(
-                "{e}; check that this address is a Redis node (not another service) and \
-                 whether its port expects TLS (ssl=True)"
-            ))
+            PyErr::new::<ProtocolError, _>(match error.kind {
+                ProtocolErrorKind::InvalidRedirect { .. } => e.to_string(),
+                _ => format!(
+                    "{e}; check that this address is a Redis node (not another service) and \
+                     whether its port expects TLS (ssl=True)"
+                ),
+            })
         }
         Error::Auth { node: n, .. } => {
             node = Some(n.clone());

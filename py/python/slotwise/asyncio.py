@@ -142,6 +142,13 @@ class Cluster(Commands):
 
     async def initialize(self) -> "Cluster":
         """Discovers the cluster (done automatically by the first command)."""
+        return await self._initialize(None)
+
+    async def _initialize(self, commands: Optional[List[Tuple[EncodableT, ...]]]) -> "Cluster":
+        """Connects, or waits for the connect under way. For a request of ``commands`` the
+        wait ends at the request's own deadline (``socket_timeout``, plus the time a
+        blocking command may block) with :class:`slotwise.TimeoutError`, even if connecting
+        takes longer (it goes on for later requests)."""
         if self._closed:
             raise _closed_error()
         loop = asyncio.get_running_loop()
@@ -151,13 +158,31 @@ class Cluster(Commands):
             raise _wrong_loop_error()
         if self._native is not None:
             return self
+        stale = self._connecting
+        if stale is not None and stale.done() and (stale.cancelled() or stale.exception()):
+            # A connect that failed after every request waiting for it had given up (their
+            # deadlines passed): this request tries afresh instead of getting that old error.
+            self._connecting = None
+            self._release_bridge()
         if self._connecting is None:
             bridge = _native.LoopBridge()
             loop.add_reader(bridge.fileno(), bridge.drain)
             self._loop, self._bridge, self._pid = loop, bridge, os.getpid()
             self._connecting = _native.AsyncClient.connect(self._config, bridge, loop)
+        connecting = self._connecting
         try:
-            native = await asyncio.shield(self._connecting)
+            if commands is None:
+                native = await asyncio.shield(connecting)
+            else:
+                budget = self._config.request_budget(commands)
+                started = loop.time()
+                try:
+                    native = await asyncio.wait_for(asyncio.shield(connecting), budget)
+                except asyncio.TimeoutError:
+                    if not connecting.done():
+                        waited = loop.time() - started
+                        raise self._config.still_connecting_error(waited) from None
+                    native = connecting.result()  # it ended just as the deadline passed
         except BaseException:
             if self._connecting is not None and self._connecting.done():
                 self._connecting = None
@@ -199,10 +224,14 @@ class Cluster(Commands):
         loop.add_reader(fd, on_ready)
         return drained
 
-    async def _client(self) -> _native.AsyncClient:
+    async def _client(
+        self, commands: Optional[List[Tuple[EncodableT, ...]]] = None
+    ) -> _native.AsyncClient:
+        """The connected client; with ``commands``, waiting for the connect no longer than
+        their request's deadline."""
         n = self._native
         if n is None or asyncio.get_running_loop() is not self._loop:
-            await self.initialize()
+            await self._initialize(commands)
             n = self._native
         assert n is not None
         return n
@@ -210,14 +239,14 @@ class Cluster(Commands):
     async def _call(self, *args: EncodableT) -> Any:
         n = self._native
         if n is None or asyncio.get_running_loop() is not self._loop:
-            n = await self._client()
+            n = await self._client([args])
         return await n.execute(*args)
 
     async def _call_with(self, post: Callable[[Any], Any], *args: EncodableT) -> Any:
         return post(await self._call(*args))
 
     async def _call_raw_with(self, post: Callable[[Any], Any], *args: EncodableT) -> Any:
-        n = await self._client()
+        n = await self._client([args])
         return post(await n.execute_raw(*args))
 
     def pipeline(self, transaction: bool = False) -> "Pipeline":
@@ -357,7 +386,7 @@ class Pipeline(Commands):
         self.reset()
         if not commands:
             return []
-        n = await self._client._client()
+        n = await self._client._client(commands)
         results = await n.run_pipeline(commands, self.transaction, raw or None)
         return _finish(results, commands, posts, self.transaction, raise_on_error)
 
