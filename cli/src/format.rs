@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use slotwise::error::escape_controls;
 use slotwise::resp::Value;
 use slotwise::router::Route;
 use slotwise::Error;
@@ -54,8 +55,14 @@ fn write_value(out: &mut String, v: &Value, prefix: &str) {
             out.push_str(&String::from_utf8_lossy(s));
             out.push('\n');
         }
+        // Text from the network: control characters (a blob error may carry CR and LF, a
+        // hostile node terminal escapes) are shown escaped.
         Value::Error(e) | Value::BlobError(e) => {
-            let _ = writeln!(out, "(error) {}", String::from_utf8_lossy(e));
+            let _ = writeln!(
+                out,
+                "(error) {}",
+                escape_controls(&String::from_utf8_lossy(e))
+            );
         }
         Value::Int(i) => {
             let _ = writeln!(out, "(integer) {i}");
@@ -308,6 +315,8 @@ mod tests {
             format_error(&e),
             "(error) WRONGTYPE Operation against a key holding the wrong kind of value\n"
         );
+        let nested = Value::Array(vec![Value::BlobError("ERR a\r\nb\x1b[31m".into())]);
+        assert_eq!(format_value(&nested), "1) (error) ERR a\\r\\nb\\x1b[31m\n");
         let e = Error::Config("no seed nodes given".into());
         assert_eq!(
             format_error(&e),

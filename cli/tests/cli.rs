@@ -2,12 +2,15 @@
 //! the REPL on piped stdin, and routing lines that show MOVED and ASK being followed.
 
 use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU16, Ordering::SeqCst};
 use std::sync::mpsc::{channel, Receiver};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use slotwise::slot::key_slot;
-use slotwise_testcluster::{ClusterOptions, TestCluster};
+use slotwise_testcluster::{ClusterOptions, FakeNode, Reply, TestCluster};
 
 const BIN: &str = env!("CARGO_BIN_EXE_slotwise");
 
@@ -22,6 +25,10 @@ fn slotwise(args: &[&str]) -> Output {
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// Runs `slotwise -s seed ARGS...`, asserting the exit code; returns stdout's lines.
@@ -308,4 +315,115 @@ fn against_a_cluster() {
     }
     assert!(table[0].starts_with("SHARD"), "{table:?}");
     repl.quit();
+}
+
+/// A seed that accepts connections and never answers: the command fails by the connect
+/// timeout (2 s by default), and the message states the timeouts in force.
+#[test]
+fn a_silent_seed_fails_by_the_connect_timeout_and_says_which_timeouts_applied() {
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap(); // never accepts
+    let seed = silent.local_addr().unwrap().to_string();
+    let started = Instant::now();
+    let o = slotwise(&["-s", &seed, "-t", "1", "GET", "k"]);
+    let elapsed = started.elapsed();
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&seed) && err.contains("(request timeout 1s, connect timeout 2s)"),
+        "{err}"
+    );
+    assert!(!err.contains("0ns"), "{err}");
+    assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
+}
+
+/// A fake node that owns every slot (it answers CLUSTER SLOTS about itself, and does not
+/// know CLUSTER SHARDS, as before Redis 7) and answers GET with `get`.
+fn fake_node_answering_get(get: Reply) -> FakeNode {
+    let port = Arc::new(AtomicU16::new(0));
+    let own = Arc::clone(&port);
+    let fake = FakeNode::start(move |argv: &[Vec<u8>]| {
+        let arg = |i: usize| argv.get(i).map(|a| a.to_ascii_uppercase());
+        match (arg(0).as_deref(), arg(1).as_deref()) {
+            (Some(b"CLUSTER"), Some(b"SHARDS")) => {
+                Reply::error("ERR unknown subcommand 'shards'. Try CLUSTER HELP.")
+            }
+            (Some(b"CLUSTER"), Some(b"SLOTS")) => Reply::Raw(
+                format!(
+                    "*1\r\n*3\r\n:0\r\n:16383\r\n*3\r\n$9\r\n127.0.0.1\r\n:{}\r\n$40\r\n{}\r\n",
+                    own.load(SeqCst),
+                    "f".repeat(40)
+                )
+                .into_bytes(),
+            ),
+            (Some(b"GET"), _) => get.clone(),
+            _ => Reply::ok(),
+        }
+    })
+    .unwrap();
+    port.store(fake.port(), SeqCst);
+    fake
+}
+
+#[test]
+fn invalid_redirects_and_control_characters_from_a_broken_node() {
+    for redirect in [
+        "MOVED 99999 127.0.0.1:1",
+        "MOVED 7629 127.0.0.1:99999",
+        "MOVED 7629",
+    ] {
+        let fake = fake_node_answering_get(Reply::error(redirect));
+        let o = slotwise(&["-s", &fake.addr(), "-q", "GET", "k"]);
+        assert_eq!(o.status.code(), Some(1));
+        let out = stdout(&o);
+        assert!(
+            out.starts_with("(error) ")
+                && out.contains(&format!("invalid redirect \"{redirect}\"")),
+            "{out}"
+        );
+    }
+    let fake = fake_node_answering_get(Reply::Raw(b"-ERR evil\x1b[31m red\x07\r\n".to_vec()));
+    let o = slotwise(&["-s", &fake.addr(), "-q", "GET", "k"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout(&o), "(error) ERR evil\\x1b[31m red\\x07\n");
+}
+
+/// An ACL user that may not run CLUSTER gets a permission error naming the grants, not a
+/// password complaint; a wrong password still gets one.
+#[test]
+fn a_user_without_cluster_rights_is_told_which_grants_are_missing() {
+    let cluster = TestCluster::start(ClusterOptions {
+        replicas_per_primary: 0,
+        ..ClusterOptions::default()
+    })
+    .unwrap();
+    for n in cluster.nodes().unwrap() {
+        let acl = [
+            "ACL",
+            "SETUSER",
+            "nocluster",
+            "on",
+            ">pw",
+            "~*",
+            "&*",
+            "+@all",
+            "-cluster",
+        ];
+        cluster.conn(&n.addr).unwrap().cmd_ok(&acl).unwrap();
+    }
+    let seed = cluster.seeds()[0].clone();
+    let o = slotwise(&["-s", &seed, "--user", "nocluster", "-a", "pw", "GET", "k"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("NOPERM") && err.contains("+cluster|shards +cluster|slots"),
+        "{err}"
+    );
+    assert!(!err.contains("check the username and password"), "{err}");
+    let o = slotwise(&["-s", &seed, "--user", "nocluster", "-a", "nope", "GET", "k"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("check the username and password"),
+        "{}",
+        stderr(&o)
+    );
 }
