@@ -142,6 +142,19 @@ impl ClientOptions {
         }
     }
 
+    /// How long a request of `cmds` (a command, or a pipeline's commands) may take: the
+    /// request timeout, plus the longest time one of them may block on the server (BLPOP 5,
+    /// XREAD BLOCK 100...). The drivers give each request this deadline; bindings that hold
+    /// a request back (while the client connects) bound the wait by it too.
+    pub fn request_budget<'a>(&self, cmds: impl IntoIterator<Item = &'a crate::Cmd>) -> Duration {
+        let wait = cmds
+            .into_iter()
+            .map(|c| crate::command::block_for(c).wait())
+            .max()
+            .unwrap_or_default();
+        self.request_timeout.saturating_add(wait)
+    }
+
     /// Options with defaults and the given seeds.
     pub fn new<I, S>(seeds: I) -> ClientOptions
     where

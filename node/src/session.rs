@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use slotwise::aio::Client;
-use slotwise::command::{block_for, BlockFor};
 use slotwise::error::{Attempt, Timeouts};
 use slotwise::{ClientOptions, Cmd, Error, Pipeline};
 use tokio::sync::{mpsc, Notify};
@@ -476,16 +475,7 @@ fn budget(opts: &ClientOptions, job: &Job) -> Option<Duration> {
         Job::Pipeline { pipeline, .. } => pipeline.commands(),
         _ => return None,
     };
-    let wait = cmds
-        .iter()
-        .map(|c| match block_for(c) {
-            BlockFor::No => Duration::ZERO,
-            BlockFor::Up(d) => d.min(ClientOptions::MAX_WAIT),
-            BlockFor::Forever => ClientOptions::MAX_WAIT,
-        })
-        .max()
-        .unwrap_or_default();
-    Some(opts.request_timeout.saturating_add(wait))
+    Some(opts.request_budget(cmds))
 }
 
 /// Sleeps until `at`; forever without one.

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
-use slotwise::command::{block_for, BlockFor};
 use slotwise::error::{Attempt, Timeouts};
 use slotwise::topology::AddressMap;
 use slotwise::{ClientOptions, Protocol, ReadPolicy, TlsOptions};
@@ -189,17 +188,7 @@ impl Config {
     /// the time it may block. The asyncio facade waits that long for the client to connect.
     fn request_budget(&self, commands: &Bound<'_, PyList>) -> PyResult<f64> {
         let (p, _) = batch::pipeline(commands, false, None)?;
-        let wait = p
-            .commands()
-            .iter()
-            .map(|c| match block_for(c) {
-                BlockFor::No => Duration::ZERO,
-                BlockFor::Up(d) => d.min(ClientOptions::MAX_WAIT),
-                BlockFor::Forever => ClientOptions::MAX_WAIT,
-            })
-            .max()
-            .unwrap_or_default();
-        Ok(self.opts.request_timeout.saturating_add(wait).as_secs_f64())
+        Ok(self.opts.request_budget(p.commands()).as_secs_f64())
     }
 
     /// The `TimeoutError` (an instance, to raise) of a request that spent its deadline,

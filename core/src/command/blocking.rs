@@ -22,6 +22,16 @@ impl BlockFor {
     pub fn blocks(self) -> bool {
         self != BlockFor::No
     }
+
+    /// How long the server may hold the reply back: zero, the wait, or (forever)
+    /// [`ClientOptions::MAX_WAIT`](crate::ClientOptions::MAX_WAIT).
+    pub fn wait(self) -> std::time::Duration {
+        match self {
+            BlockFor::No => std::time::Duration::ZERO,
+            BlockFor::Up(d) => d.min(crate::ClientOptions::MAX_WAIT),
+            BlockFor::Forever => crate::ClientOptions::MAX_WAIT,
+        }
+    }
 }
 
 /// How long `cmd` may block. A malformed timeout counts as "forever": the server rejects

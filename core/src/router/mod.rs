@@ -217,12 +217,11 @@ impl Router {
         now: Instant,
         block: crate::command::BlockFor,
     ) -> RequestState {
-        let wait = match block {
-            crate::command::BlockFor::No => std::time::Duration::ZERO,
-            crate::command::BlockFor::Up(d) => d.min(ClientOptions::MAX_WAIT),
-            crate::command::BlockFor::Forever => ClientOptions::MAX_WAIT,
-        };
-        RequestState::new(slot, now, self.opts.request_timeout.saturating_add(wait))
+        RequestState::new(
+            slot,
+            now,
+            self.opts.request_timeout.saturating_add(block.wait()),
+        )
     }
 }
 
