@@ -192,8 +192,24 @@ impl Config {
     }
 
     /// The `TimeoutError` (an instance, to raise) of a request that spent its deadline,
-    /// `waited` seconds, waiting for the client to discover the cluster.
-    fn still_connecting_error(&self, py: Python<'_>, waited: f64) -> Py<PyAny> {
+    /// `waited` seconds, waiting for the client to discover the cluster; with
+    /// `connected_after`, the cluster was discovered that many seconds into the deadline
+    /// and no reply came in the rest.
+    #[pyo3(signature = (waited, connected_after=None))]
+    fn still_connecting_error(
+        &self,
+        py: Python<'_>,
+        waited: f64,
+        connected_after: Option<f64>,
+    ) -> Py<PyAny> {
+        let outcome = match connected_after {
+            None => "the client was still discovering the cluster from its seeds".to_string(),
+            Some(s) => format!(
+                "the client discovered the cluster only after {} ms of the deadline; no reply \
+                 came in the rest",
+                (s * 1000.0) as u64
+            ),
+        };
         let e = slotwise::Error::Timeout {
             slot: None,
             after: Duration::try_from_secs_f64(waited).unwrap_or_default(),
@@ -203,7 +219,7 @@ impl Config {
             },
             attempts: vec![Attempt {
                 node: self.opts.seeds.join(", "),
-                outcome: "the client was still discovering the cluster from its seeds".into(),
+                outcome,
             }],
         };
         errors::to_py_in(py, e).into_value(py).into_any()

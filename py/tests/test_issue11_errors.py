@@ -141,6 +141,35 @@ def test_asyncio_connect_goes_on_for_later_commands_after_one_timed_out() -> Non
         asyncio.run(main(node))
 
 
+class HalfSecondLateTopology(SlowNode):
+    delay = 0.6
+
+
+def test_asyncio_a_request_that_waited_for_the_connect_gets_only_the_rest_of_its_deadline() -> None:
+    # The connect takes 0.6 s of the 1 s deadline; the node then never answers GET: the
+    # request fails at 1 s, not 1 s after the connect (1.6 s), and says why.
+    async def main(node: FakeNode) -> None:
+        rc = slotwise.asyncio.Cluster(startup_nodes=[node.addr], socket_connect_timeout=5, socket_timeout=1)
+        try:
+            for request in (lambda: rc.get("k"), lambda: rc.pipeline().get("k").execute()):
+                started = time.monotonic()
+                with pytest.raises(slotwise.TimeoutError) as err:
+                    await request()
+                elapsed = time.monotonic() - started
+                assert elapsed < 1 + NOISE, elapsed
+                msg = str(err.value)
+                states_the_timeouts(msg, "1s", "5s")
+                assert "discovered the cluster only after" in msg, msg
+                assert err.value.code == "TIMEOUT"
+                await rc.aclose()
+                rc = slotwise.asyncio.Cluster(startup_nodes=[node.addr], socket_connect_timeout=5, socket_timeout=1)
+        finally:
+            await rc.aclose()
+
+    with HalfSecondLateTopology(lambda argv: None if argv[0].upper() == b"GET" else b"+OK\r\n") as node:
+        asyncio.run(main(node))
+
+
 # -- item 4: a user without CLUSTER rights -----------------------------------------------
 
 NOCLUSTER_USER, NOCLUSTER_PASS = "issue11-nocluster", "issue11-pw"

@@ -28,6 +28,7 @@ from types import TracebackType
 from typing import (
     Any,
     AsyncIterator,
+    Awaitable,
     Callable,
     Iterable,
     List,
@@ -41,7 +42,7 @@ from . import _native, _options
 from .commands import Commands, EncodableT, KeyT
 from ._options import AddressRemap, ClusterNode, StartupNode
 from .client import Stats, _finish, _keep_type
-from .exceptions import ConnectionError, DataError, _error
+from .exceptions import ConnectionError, DataError, RedisError, _error
 
 __all__ = ["Cluster", "Pipeline", "ClusterNode"]
 
@@ -236,18 +237,41 @@ class Cluster(Commands):
         assert n is not None
         return n
 
+    async def _within_deadline(
+        self,
+        commands: List[Tuple[EncodableT, ...]],
+        run: Callable[[_native.AsyncClient], Awaitable[Any]],
+    ) -> Any:
+        """``run`` on the connected client. A request that had to wait for the connect gets
+        only what is left of its deadline for the rest: it fails no later than a request
+        sent to a connected client would."""
+        n = self._native
+        if n is not None and asyncio.get_running_loop() is self._loop:
+            return await run(n)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        n = await self._client(commands)
+        connected_after = loop.time() - started
+        left = self._config.request_budget(commands) - connected_after
+        try:
+            return await asyncio.wait_for(run(n), max(left, 0.0))
+        except asyncio.TimeoutError as e:
+            if isinstance(e, RedisError):  # the request's own timeout, raised by slotwise
+                raise
+            waited = loop.time() - started
+            raise self._config.still_connecting_error(waited, connected_after) from None
+
     async def _call(self, *args: EncodableT) -> Any:
         n = self._native
         if n is None or asyncio.get_running_loop() is not self._loop:
-            n = await self._client([args])
+            return await self._within_deadline([args], lambda c: c.execute(*args))
         return await n.execute(*args)
 
     async def _call_with(self, post: Callable[[Any], Any], *args: EncodableT) -> Any:
         return post(await self._call(*args))
 
     async def _call_raw_with(self, post: Callable[[Any], Any], *args: EncodableT) -> Any:
-        n = await self._client([args])
-        return post(await n.execute_raw(*args))
+        return post(await self._within_deadline([args], lambda c: c.execute_raw(*args)))
 
     def pipeline(self, transaction: bool = False) -> "Pipeline":
         """A pipeline; ``await pipe.execute()`` sends it (see
@@ -386,8 +410,10 @@ class Pipeline(Commands):
         self.reset()
         if not commands:
             return []
-        n = await self._client._client(commands)
-        results = await n.run_pipeline(commands, self.transaction, raw or None)
+        transaction = self.transaction
+        results = await self._client._within_deadline(
+            commands, lambda c: c.run_pipeline(commands, transaction, raw or None)
+        )
         return _finish(results, commands, posts, self.transaction, raise_on_error)
 
     def reset(self) -> None:
