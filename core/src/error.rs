@@ -30,7 +30,7 @@ pub struct Timeouts {
 }
 
 /// A duration as people read it: `850ms`, `1.5s`, `12s`.
-pub(crate) fn human(d: Duration) -> String {
+pub fn human(d: Duration) -> String {
     let ms = d.as_millis();
     if ms < 1000 {
         format!("{ms}ms")

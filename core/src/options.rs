@@ -155,6 +155,33 @@ impl ClientOptions {
         self.request_timeout.saturating_add(wait)
     }
 
+    /// The timeout of a request a binding held back while the client discovered the
+    /// cluster (its deadline passed `after` it was issued): still discovering, or (with
+    /// `connected_after`) discovered that far into the deadline with no reply in the rest.
+    pub fn discovery_timeout(
+        &self,
+        after: Duration,
+        connected_after: Option<Duration>,
+    ) -> crate::Error {
+        let outcome = match connected_after {
+            None => "the client was still discovering the cluster from its seeds".to_string(),
+            Some(d) => format!(
+                "the client discovered the cluster only after {} of the deadline; no reply \
+                 came in the rest",
+                crate::error::human(d)
+            ),
+        };
+        crate::Error::Timeout {
+            slot: None,
+            after,
+            limits: self.timeouts(),
+            attempts: vec![crate::error::Attempt {
+                node: self.seeds.join(", "),
+                outcome,
+            }],
+        }
+    }
+
     /// Options with defaults and the given seeds.
     pub fn new<I, S>(seeds: I) -> ClientOptions
     where

@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use slotwise::aio::Client;
-use slotwise::error::{Attempt, Timeouts};
 use slotwise::{ClientOptions, Cmd, Error, Pipeline};
 use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
@@ -310,45 +309,8 @@ impl Session {
             .partition(|w| w.deadline.is_some_and(|d| d <= now));
         self.waiting = keep;
         for w in due {
-            let e = self.still_connecting(now - w.queued);
+            let e = self.opts.discovery_timeout(now - w.queued, None);
             self.fail(w.job, e);
-        }
-    }
-
-    /// The timeout of a command that spent its whole deadline waiting for the client to
-    /// discover the cluster.
-    fn still_connecting(&self, after: Duration) -> Error {
-        self.timeout(
-            after,
-            "the client was still discovering the cluster from its seeds".into(),
-        )
-    }
-
-    /// The timeout (its `after` set when it happens) of a command that waited `waited` for
-    /// the client to discover the cluster, then got no reply in the rest of its deadline.
-    fn connected_late(&self, waited: Duration) -> Error {
-        self.timeout(
-            waited,
-            format!(
-                "the client discovered the cluster only after {} ms of the deadline; no reply \
-                 came in the rest",
-                waited.as_millis()
-            ),
-        )
-    }
-
-    fn timeout(&self, after: Duration, outcome: String) -> Error {
-        Error::Timeout {
-            slot: None,
-            after,
-            limits: Timeouts {
-                request: self.opts.request_timeout,
-                connect: self.opts.connect_timeout,
-            },
-            attempts: vec![Attempt {
-                node: self.opts.seeds.join(", "),
-                outcome,
-            }],
         }
     }
 
@@ -364,7 +326,9 @@ impl Session {
                     let held = w.deadline.map(|deadline| Held {
                         deadline,
                         queued: w.queued,
-                        error: self.connected_late(now - w.queued),
+                        error: self
+                            .opts
+                            .discovery_timeout(now - w.queued, Some(now - w.queued)),
                     });
                     match self.stop {
                         None => self.dispatch(client.clone(), w.job, held),

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
-use slotwise::error::{Attempt, Timeouts};
 use slotwise::topology::AddressMap;
 use slotwise::{ClientOptions, Protocol, ReadPolicy, TlsOptions};
 
@@ -202,26 +201,10 @@ impl Config {
         waited: f64,
         connected_after: Option<f64>,
     ) -> Py<PyAny> {
-        let outcome = match connected_after {
-            None => "the client was still discovering the cluster from its seeds".to_string(),
-            Some(s) => format!(
-                "the client discovered the cluster only after {} ms of the deadline; no reply \
-                 came in the rest",
-                (s * 1000.0) as u64
-            ),
-        };
-        let e = slotwise::Error::Timeout {
-            slot: None,
-            after: Duration::try_from_secs_f64(waited).unwrap_or_default(),
-            limits: Timeouts {
-                request: self.opts.request_timeout,
-                connect: self.opts.connect_timeout,
-            },
-            attempts: vec![Attempt {
-                node: self.opts.seeds.join(", "),
-                outcome,
-            }],
-        };
+        let secs = |s: f64| Duration::try_from_secs_f64(s).unwrap_or_default();
+        let e = self
+            .opts
+            .discovery_timeout(secs(waited), connected_after.map(secs));
         errors::to_py_in(py, e).into_value(py).into_any()
     }
 

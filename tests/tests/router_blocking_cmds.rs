@@ -10,25 +10,26 @@ use slotwise_testcluster::{ClusterOptions, TestCluster};
 
 const TIMEOUT: Duration = Duration::from_millis(400);
 
-/// `blocked_clients` of the node that owns `key`.
-fn blocked_on_owner(cluster: &TestCluster, key: &str) -> u64 {
-    let slot = key_slot(key.as_bytes()).get();
+/// The numeric field `field` of `INFO section` on the primary that owns `key`.
+fn owner_info(cluster: &TestCluster, key: &str, section: &str, field: &str) -> u64 {
     let owner = cluster
-        .primaries()
-        .unwrap()
-        .into_iter()
-        .find(|p| p.slots.iter().any(|&(lo, hi)| (lo..=hi).contains(&slot)))
-        .expect("an owner");
+        .primary_for_slot(key_slot(key.as_bytes()).get())
+        .unwrap();
     let info = cluster
-        .conn(&owner.addr)
+        .conn(&owner)
         .unwrap()
-        .cmd_str(&["INFO", "clients"])
+        .cmd_str(&["INFO", section])
         .unwrap()
         .unwrap_or_default();
     info.lines()
-        .find_map(|l| l.strip_prefix("blocked_clients:"))
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|n| n.trim().parse().ok())
-        .unwrap_or(0)
+        .unwrap_or_else(|| panic!("INFO {section} of {owner} has no {field}"))
+}
+
+/// `blocked_clients` of the node that owns `key`.
+fn blocked_on_owner(cluster: &TestCluster, key: &str) -> u64 {
+    owner_info(cluster, key, "clients", "blocked_clients")
 }
 
 #[test]
@@ -105,19 +106,7 @@ fn blocking_client_blpop_with_a_timeout_longer_than_the_request_timeout_returns_
 
 /// `total_connections_received` of the node that owns `key`.
 fn connections_received_by_owner(cluster: &TestCluster, key: &str) -> u64 {
-    let owner = cluster
-        .primary_for_slot(key_slot(key.as_bytes()).get())
-        .unwrap();
-    let info = cluster
-        .conn(&owner)
-        .unwrap()
-        .cmd_str(&["INFO", "stats"])
-        .unwrap()
-        .unwrap_or_default();
-    info.lines()
-        .find_map(|l| l.strip_prefix("total_connections_received:"))
-        .and_then(|n| n.trim().parse().ok())
-        .expect("INFO stats has total_connections_received")
+    owner_info(cluster, key, "stats", "total_connections_received")
 }
 
 #[test]
