@@ -403,8 +403,8 @@ typedef int (*slotwise_format_next_fn)(void *state,
  * functions on the same client.
  *
  * Any other answer is a bug in the callback: a return value other than 0 or 1, or a 1 with
- * `out` empty, not NUL-terminated within `out_len`, not UTF-8, or not `host:port` with a
- * port from 1 to 65535. Nothing is then sent to an address the callback did not choose:
+ * `out` empty, not NUL-terminated within `out_len`, not UTF-8, or not `host:port` (a host
+ * without whitespace or control characters, IPv6 in brackets; a port from 1 to 65535). Nothing is then sent to an address the callback did not choose:
  * a slot map that needed the address is not installed (the client keeps the one it has),
  * and a MOVED/ASK redirect that needed it fails its command. The mistake is reported as
  * `SLOTWISE_RESULT_INVALID_ARGUMENT`, with a message naming the announced address and what
@@ -752,6 +752,9 @@ enum slotwise_result slotwise_options_set_protocol(struct slotwise_options *opti
  * Adds an entry to the address map: nodes announcing `announced` (`"host:port"`) are
  * reached at `reachable` instead (NAT, Docker, port forwards). Applied to the slot map and
  * to MOVED/ASK targets. Unlisted addresses are used as announced. Both strings are copied.
+ * Both must be `"host:port"` (a host without whitespace or control characters, IPv6 in
+ * brackets; a port from 1 to 65535): otherwise `SLOTWISE_RESULT_INVALID_ARGUMENT`, with a
+ * message saying what is wrong.
  *
  * # Safety
  *

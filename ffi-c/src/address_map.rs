@@ -14,6 +14,8 @@ use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 
+use slotwise::topology::AddressMap;
+
 use crate::error::Failure;
 
 /// Bytes of the buffer the callback writes into (a 255-byte address and its NUL).
@@ -83,9 +85,9 @@ impl AddressCallback {
         if text.is_empty() {
             return Err(wrong("wrote an empty string"));
         }
-        if crate::options::check_addr("mapped address", text).is_err() {
+        if let Err(problem) = AddressMap::check_address(text) {
             return Err(wrong(&format!(
-                "wrote {text:?}, which is not a host:port address"
+                "wrote {text:?}, which is not a host:port address ({problem})"
             )));
         }
         Ok(Some(text.to_owned()))
@@ -182,6 +184,16 @@ mod tests {
                 "wrote \"localhost\", which is not a host:port",
             ),
             (c"1127.0.0.1:99999", "wrote \"127.0.0.1:99999\""),
+            (
+                c"1127.0.0.1 :7000",
+                "wrote \"127.0.0.1 :7000\", which is not a host:port address (the host \
+                 \"127.0.0.1 \" contains whitespace",
+            ),
+            (
+                c"1127.0.0.1\x01:7000",
+                "wrote \"127.0.0.1\\u{1}:7000\", which is not a host:port address (the \
+                 host \"127.0.0.1\\u{1}\" contains whitespace or a control character",
+            ),
             (c"2127.0.0.1:7005", "returned 2 for \"10.0.0.5:7000\""),
         ] {
             let e = call(spec).unwrap_err();

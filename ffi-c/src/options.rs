@@ -56,8 +56,8 @@ pub enum slotwise_protocol {
 /// functions on the same client.
 ///
 /// Any other answer is a bug in the callback: a return value other than 0 or 1, or a 1 with
-/// `out` empty, not NUL-terminated within `out_len`, not UTF-8, or not `host:port` with a
-/// port from 1 to 65535. Nothing is then sent to an address the callback did not choose:
+/// `out` empty, not NUL-terminated within `out_len`, not UTF-8, or not `host:port` (a host
+/// without whitespace or control characters, IPv6 in brackets; a port from 1 to 65535). Nothing is then sent to an address the callback did not choose:
 /// a slot map that needed the address is not installed (the client keeps the one it has),
 /// and a MOVED/ASK redirect that needed it fails its command. The mistake is reported as
 /// `SLOTWISE_RESULT_INVALID_ARGUMENT`, with a message naming the announced address and what
@@ -102,18 +102,13 @@ impl slotwise_options {
     }
 }
 
-/// Checks a `host:port` address (IPv6 hosts in brackets).
+/// Checks a `host:port` address (IPv6 hosts in brackets) with the core's check.
 pub(crate) fn check_addr(what: &str, addr: &str) -> Result<(), Failure> {
-    let ok = addr
-        .rsplit_once(':')
-        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0));
-    if ok {
-        Ok(())
-    } else {
-        Err(Failure::invalid(format!(
-            "{what} {addr:?} is not a host:port address (for example \"127.0.0.1:7000\" or \"[::1]:7000\")"
-        )))
-    }
+    AddressMap::check_address(addr).map_err(|problem| {
+        Failure::invalid(format!(
+            "{what} {addr:?} is not a host:port address ({problem}; for example \"127.0.0.1:7000\" or \"[::1]:7000\")"
+        ))
+    })
 }
 
 fn millis(what: &str, ms: u64) -> Result<Duration, Failure> {
@@ -474,6 +469,9 @@ pub unsafe extern "C" fn slotwise_options_set_protocol(
 /// Adds an entry to the address map: nodes announcing `announced` (`"host:port"`) are
 /// reached at `reachable` instead (NAT, Docker, port forwards). Applied to the slot map and
 /// to MOVED/ASK targets. Unlisted addresses are used as announced. Both strings are copied.
+/// Both must be `"host:port"` (a host without whitespace or control characters, IPv6 in
+/// brackets; a port from 1 to 65535): otherwise `SLOTWISE_RESULT_INVALID_ARGUMENT`, with a
+/// message saying what is wrong.
 ///
 /// # Safety
 ///
@@ -536,7 +534,14 @@ mod tests {
                 slotwise_options_add_seed(o, c"[::1]:7000".as_ptr()),
                 slotwise_result::Ok
             );
-            for bad in [c"localhost", c":7000", c"host:0", c"host:99999", c""] {
+            for bad in [
+                c"localhost",
+                c":7000",
+                c"host:0",
+                c"host:99999",
+                c"",
+                c"a host:7000",
+            ] {
                 assert_eq!(
                     slotwise_options_add_seed(o, bad.as_ptr()),
                     slotwise_result::InvalidArgument

@@ -216,6 +216,53 @@ static void free_stops_every_library_thread(void) {
   CHECK(thread_count() == before);
 }
 
+/* Writes the announced address with a blank (`*userdata` 0) or a control character (1)
+ * before its port: neither the address the node announced nor one the application gave. */
+static int blank_before_port(void *userdata, const char *announced, char *out, size_t out_len) {
+  const char *colon = strrchr(announced, ':');
+  snprintf(out, out_len, "%.*s%s%s", (int)(colon - announced), announced,
+           *(const int *)userdata ? "\x01" : " ", colon);
+  return 1;
+}
+
+static void address_map_outputs_with_blanks_or_control_characters_are_refused(void) {
+  /* Table entries are refused when they are added, naming the entry and the problem. */
+  slotwise_options *o = slotwise_options_new();
+  CHECK_RESULT(slotwise_options_map_address(o, "10.0.0.1:6379", "127.0.0.1 :7000"),
+               SLOTWISE_RESULT_INVALID_ARGUMENT);
+  CHECK(h_error_has("slotwise_options_map_address: reachable address \"127.0.0.1 :7000\" is "
+                    "not a host:port address (the host \"127.0.0.1 \" contains whitespace"));
+  CHECK_RESULT(slotwise_options_map_address(o, "10.0.0.1:6379", "127.0.0.1\x1b:7000"),
+               SLOTWISE_RESULT_INVALID_ARGUMENT);
+  CHECK(h_error_has("\"127.0.0.1\\u{1b}:7000\""));
+  CHECK(strchr(slotwise_last_error(), '\x1b') == NULL);
+  CHECK_RESULT(slotwise_options_map_address(o, "10.0.0.1:6379", "::1:7000"),
+               SLOTWISE_RESULT_INVALID_ARGUMENT);
+  CHECK(h_error_has("must be in brackets"));
+  slotwise_options_free(o);
+
+  /* A callback's output is refused before anything connects to it: at once, not after the
+   * request timeout. */
+  for (int mode = 0; mode < 2; mode++) {
+    o = h_options();
+    CHECK_OK(slotwise_options_set_request_timeout_ms(o, 10000));
+    CHECK_OK(slotwise_options_set_address_map_callback(o, blank_before_port, &mode));
+    slotwise_client *c = SENTINEL;
+    double start = h_seconds();
+    slotwise_result res = slotwise_client_connect(o, &c);
+    double took = h_seconds() - start;
+    slotwise_options_free(o);
+    if (res == SLOTWISE_RESULT_OK) slotwise_client_free(c);
+    CHECK_RESULT(res, SLOTWISE_RESULT_INVALID_ARGUMENT);
+    CHECK(c == SENTINEL);
+    CHECK(h_error_has("the address-map callback returned 1 for \"127.0.0.1:"));
+    CHECK(h_error_has(mode ? "\\u{1}:" : " :"));
+    CHECK(h_error_has("contains whitespace or a control character"));
+    CHECK(strchr(slotwise_last_error(), '\x01') == NULL);
+    CHECK(took < 5.0);
+  }
+}
+
 static void result_names_are_stable(void) {
   CHECK(strcmp(slotwise_result_name(SLOTWISE_RESULT_OK), "SLOTWISE_RESULT_OK") == 0);
   CHECK(strcmp(slotwise_result_name(SLOTWISE_RESULT_CROSSSLOT), "SLOTWISE_RESULT_CROSSSLOT") == 0);
@@ -233,6 +280,7 @@ int main(void) {
   RUN(no_credentials_on_a_protected_cluster_is_an_auth_failure);
   RUN(error_message_copies_into_a_caller_buffer);
   RUN(free_stops_every_library_thread);
+  RUN(address_map_outputs_with_blanks_or_control_characters_are_refused);
   RUN(result_names_are_stable);
   slotwise_client_free(client);
   return h_finish("test_errors");
