@@ -1,12 +1,11 @@
 //! `_native.Config`: every client option, checked once and shared by the sync and asyncio
 //! clients. The Python facade maps redis-py's keyword names onto it.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyBool, PyDict, PyInt, PyList, PyString, PyTuple};
 use slotwise::topology::AddressMap;
 use slotwise::{ClientOptions, Protocol, ReadPolicy, TlsOptions};
 
@@ -30,6 +29,82 @@ fn duration(py: Python<'_>, what: &str, secs: Option<f64>) -> PyResult<Option<Du
     }
 }
 
+/// `repr(v)`, shortened, for messages about a value the application gave.
+fn shown(v: &Bound<'_, PyAny>) -> String {
+    let repr = v
+        .repr()
+        .map_or_else(|_| "<unrepresentable>".to_string(), |r| r.to_string());
+    match repr.char_indices().nth(120) {
+        Some((cut, _)) => format!("{}...", &repr[..cut]),
+        None => repr,
+    }
+}
+
+fn type_name(v: &Bound<'_, PyAny>) -> String {
+    v.get_type()
+        .name()
+        .map_or_else(|_| "?".to_string(), |n| n.to_string())
+}
+
+/// An address given in Python as a `"host:port"` str or exactly a `(host, port)` pair
+/// (tuple or list; host a str, port an int), as the core's `host:port` string. Its validity
+/// (host, port range) is the core's check; this only refuses values of the wrong shape.
+fn address_of(v: &Bound<'_, PyAny>) -> Result<String, String> {
+    if let Ok(s) = v.cast::<PyString>() {
+        return s
+            .to_str()
+            .map(str::to_owned)
+            .map_err(|_| format!("{}: a str that is not valid UTF-8", shown(v)));
+    }
+    let items: Vec<Bound<'_, PyAny>> = if let Ok(t) = v.cast::<PyTuple>() {
+        t.iter().collect()
+    } else if let Ok(l) = v.cast::<PyList>() {
+        l.iter().collect()
+    } else {
+        return Err(format!(
+            "{}: a {} is neither a \"host:port\" str nor a (host, port) pair",
+            shown(v),
+            type_name(v)
+        ));
+    };
+    let [host, port] = &items[..] else {
+        return Err(format!(
+            "{}: a {} of {} items, not a (host, port) pair",
+            shown(v),
+            type_name(v),
+            items.len()
+        ));
+    };
+    let Ok(host) = host.cast::<PyString>() else {
+        return Err(format!(
+            "{}: the host {} is a {}, not a str",
+            shown(v),
+            shown(host),
+            type_name(host)
+        ));
+    };
+    let host = host
+        .to_str()
+        .map_err(|_| format!("{}: the host is not valid UTF-8", shown(v)))?;
+    if !port.is_instance_of::<PyInt>() || port.is_instance_of::<PyBool>() {
+        return Err(format!(
+            "{}: the port {} is a {}, not an int",
+            shown(v),
+            shown(port),
+            type_name(port)
+        ));
+    }
+    // Written as the int it is (-5, 70000): the core's check names it if it is no port.
+    match port.extract::<i64>() {
+        Ok(port) => Ok(AddressMap::join(host, port)),
+        Err(_) => Err(format!(
+            "{}: the port {} is not a number from 1 to 65535",
+            shown(v),
+            shown(port)
+        )),
+    }
+}
+
 fn build_address_map(py: Python<'_>, m: Option<Bound<'_, PyAny>>) -> PyResult<AddressMap> {
     let Some(m) = m else {
         return Ok(AddressMap::Identity);
@@ -38,8 +113,27 @@ fn build_address_map(py: Python<'_>, m: Option<Bound<'_, PyAny>>) -> PyResult<Ad
         return Ok(AddressMap::Identity);
     }
     if let Ok(d) = m.cast::<PyDict>() {
-        let table: HashMap<String, String> = d.extract()?;
-        return Ok(AddressMap::table(table));
+        // Every entry is checked now, not when a node happens to announce its address.
+        let mut pairs = Vec::with_capacity(d.len());
+        for (k, v) in d.iter() {
+            let entry = |problem: String| {
+                errors::data_error(
+                    py,
+                    format!(
+                        "address_remap entry {}: {}: {problem}; give \"host:port\" strs or \
+                         (host, port) pairs",
+                        shown(&k),
+                        shown(&v)
+                    ),
+                )
+            };
+            pairs.push((
+                address_of(&k).map_err(entry)?,
+                address_of(&v).map_err(entry)?,
+            ));
+        }
+        return AddressMap::checked_table(pairs)
+            .map_err(|e| errors::data_error(py, format!("address_remap: {e}")));
     }
     if !m.is_callable() {
         return Err(errors::data_error(
@@ -50,20 +144,16 @@ fn build_address_map(py: Python<'_>, m: Option<Bound<'_, PyAny>>) -> PyResult<Ad
     let f = m.unbind();
     // A callback that raises or answers something that is not an address fails what needed
     // the address (the slot map view, or the redirect) with a DataError saying so, instead
-    // of sending anything where the application did not choose.
+    // of sending anything where the application did not choose. The core checks that an
+    // answer of the right shape is a usable address.
     Ok(AddressMap::fallible(move |addr: &str| {
         // Called from whichever thread learns a topology (with no GIL held): attach here.
         Python::attach(|py| match f.call1(py, (addr,)) {
             Ok(v) if v.is_none(py) => Ok(None),
-            Ok(v) => v.extract::<String>(py).map(Some).map_err(|_| {
-                let got = v
-                    .bind(py)
-                    .get_type()
-                    .name()
-                    .map_or_else(|_| "?".to_string(), |n| n.to_string());
+            Ok(v) => address_of(v.bind(py)).map(Some).map_err(|problem| {
                 format!(
-                    "address_remap returned a {got}; return a \"host:port\" str, or None to \
-                     keep the announced address"
+                    "address_remap returned {problem}; return a \"host:port\" str, a \
+                     (host, port) tuple, or None to keep the announced address"
                 )
             }),
             Err(e) => Err(format!("address_remap raised {e}")),

@@ -98,7 +98,7 @@ def test_an_address_remap_that_fails_fails_the_connect_and_says_why(cluster: Clu
     def not_an_address(addr: tuple[str, int]) -> object:
         return 7000
 
-    with pytest.raises(slotwise.DataError, match="address_remap raised") as e:
+    with pytest.raises(slotwise.DataError, match="address_remap returned 7000: a int") as e:
         slotwise.Cluster(
             startup_nodes=cluster.seeds[:1],
             address_remap=not_an_address,  # type: ignore[arg-type]

@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 _Arg = Union[bytes, bytearray, memoryview, str, int, float]
-_AddressMap = Union[dict[str, str], Callable[[str], Optional[str]], None]
+_AddressMap = Union[dict[Any, Any], Callable[[str], object], None]
 
 @final
 class Config:

@@ -154,25 +154,20 @@ def seeds(
     return out
 
 
-def _addr(a: Union[str, Address]) -> str:
-    return a if isinstance(a, str) else join(str(a[0]), int(a[1]))
-
-
 def remap(address_remap: Optional[AddressRemap]) -> Any:
-    """A dict of ``host:port`` strings, or a ``str -> str | None`` callable, for the core."""
+    """The address map for the core: a dict, or a ``str -> object`` callable that hands the
+    application's callable a ``(host, port)`` tuple. The core reads the entries and answers
+    strictly ("host:port" strs, or exactly ``(str, int)`` pairs; None keeps the address)."""
     if address_remap is None:
         return None
     if isinstance(address_remap, Mapping):
-        return {_addr(k): _addr(v) for k, v in address_remap.items()}
+        return dict(address_remap)
     if not callable(address_remap):
         raise _config_error("address_remap must be a callable or a dict")
     f = address_remap
 
-    def apply(announced: str) -> Optional[str]:
-        got = f(split(announced))
-        if got is None:
-            return None
-        return _addr(got)
+    def apply(announced: str) -> object:
+        return f(split(announced))
 
     return apply
 

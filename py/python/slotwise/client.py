@@ -109,7 +109,9 @@ class Cluster(Commands):
         ``ssl_keyfile`` the key is read from ``ssl_certfile``. Host names are always checked
         (``ssl_check_hostname=False`` is refused).
     :param address_remap: announced-to-reachable addresses (NAT, Docker): a callable taking
-        and returning ``(host, port)``, or a dict.
+        ``(host, port)`` and returning ``(host, port)``, ``"host:port"`` or None (keep the
+        announced address), or a dict of such addresses. Anything else, or an address with a
+        blank host or a port outside 1..65535, is refused with a DataError (code CONFIG).
     :param protocol: 2 (RESP2) or 3 (RESP3: maps arrive as dicts).
     """
 
