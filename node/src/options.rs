@@ -263,14 +263,17 @@ fn nat_map(env: &Env, m: Unknown<'_>) -> napi::Result<AddressMap> {
             for (announced, target) in table {
                 // SAFETY: a live value of this call.
                 let to = unsafe { crate::natmap::target_of(env.raw(), target.raw()) };
-                let to = to.ok_or_else(|| {
+                let to = to.and_then(|to| to.ok_or_else(|| "null or undefined".to_string()));
+                let to = to.map_err(|what| {
                     config(format!(
-                        "natMap[{announced:?}] must be 'host:port' or {{ host, port }}"
+                        "natMap[{announced:?}] is {what}; map it to 'host:port' or \
+                         {{ host, port }}, or leave it out"
                     ))
                 })?;
                 pairs.push((announced, to));
             }
-            Ok(AddressMap::table(pairs))
+            // Every entry is checked now, not when a node happens to announce its address.
+            AddressMap::checked_table(pairs).map_err(|e| config(format!("natMap: {e}")))
         }
         ValueType::Undefined | ValueType::Null => Ok(AddressMap::Identity),
         _ => Err(config(
