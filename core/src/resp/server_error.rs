@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::slot::Slot;
+use crate::topology::AddressMap;
 
 /// The host part of a redirect target.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -31,8 +32,7 @@ impl Redirect {
     /// connection that answered. `None` for an unknown (`?`) endpoint.
     pub fn address(&self, answering_host: &str) -> Option<String> {
         match &self.host {
-            RedirectHost::Name(h) if h.contains(':') => Some(format!("[{h}]:{}", self.port)),
-            RedirectHost::Name(h) => Some(format!("{h}:{}", self.port)),
+            RedirectHost::Name(h) => Some(AddressMap::join(h, self.port)),
             RedirectHost::SameAsConnection
                 if answering_host.contains(':') && !answering_host.starts_with('[') =>
             {
@@ -182,8 +182,8 @@ fn parse_redirect(rest: &str) -> Result<Redirect, &'static str> {
         h => {
             let h = h.strip_prefix('[').unwrap_or(h);
             let h = h.strip_suffix(']').unwrap_or(h);
-            if h.is_empty() || h.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                return Err("the host is empty or contains whitespace or control characters");
+            if AddressMap::check_address(&AddressMap::join(h, port)).is_err() {
+                return Err("the host is empty, not an IPv6 address in brackets, or contains whitespace or control characters");
             }
             RedirectHost::Name(h.to_string())
         }

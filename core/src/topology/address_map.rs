@@ -4,6 +4,8 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
+use crate::error::escape_controls;
+
 /// Maps announced `host:port` addresses to reachable ones (NAT, Docker, port forwards).
 ///
 /// Applied to every address learned from CLUSTER SHARDS/SLOTS and from MOVED/ASK replies.
@@ -92,8 +94,8 @@ impl AddressMap {
             AddressMap::Callback(f) => f(&announced).map_err(|why| {
                 format!(
                     "the address map failed for {}: {}",
-                    printable(&announced),
-                    printable(&why)
+                    escape_controls(&announced),
+                    escape_controls(&why)
                 )
             })?,
         };
@@ -106,7 +108,7 @@ impl AddressMap {
                 "the address map maps {} to {mapped:?}, which is not an address: {problem}; \
                  map it to \"host:port\" (for example \"127.0.0.1:7000\" or \"[::1]:7000\") \
                  or keep the announced address",
-                printable(&announced)
+                escape_controls(&announced)
             )),
         }
     }
@@ -213,23 +215,6 @@ impl AddressMap {
     }
 }
 
-/// `s` with its control characters escaped (`\n`, `\u{1b}`), for error messages that quote
-/// text from the network or from a user's callback.
-fn printable(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
-        return s.to_string();
-    }
-    s.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_debug().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
 impl fmt::Debug for AddressMap {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -330,7 +315,7 @@ mod tests {
         let e = map.apply("10.0.0.1\u{0}:6379".into()).unwrap_err();
         assert_eq!(
             e,
-            "the address map failed for 10.0.0.1\\0:6379: boom\\r\\n\\u{1b}[31m"
+            "the address map failed for 10.0.0.1\\x00:6379: boom\\r\\n\\x1b[31m"
         );
     }
 

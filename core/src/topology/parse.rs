@@ -54,18 +54,15 @@ fn host_or_answering(host: Option<String>, ctx: &Ctx<'_>) -> String {
 }
 
 fn address(host: &str, port: u16, ctx: &Ctx<'_>) -> Result<Arc<str>, ParseError> {
-    if host.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    let raw = AddressMap::join(host, port);
+    if let Err(problem) = AddressMap::check_address(&raw) {
         return Err(ParseError::Reply(format!(
-            "a node announces the invalid host \"{}\" (whitespace or control characters); \
-             fix the node's cluster-announce-hostname / cluster-announce-ip",
-            crate::error::escape_controls(host)
+            "a node announces the invalid host \"{}\" ({}); fix the node's \
+             cluster-announce-hostname / cluster-announce-ip",
+            crate::error::escape_controls(host),
+            crate::error::escape_controls(&problem)
         )));
     }
-    let raw = if host.contains(':') && !host.starts_with('[') {
-        format!("[{host}]:{port}")
-    } else {
-        format!("{host}:{port}")
-    };
     ctx.map
         .apply(raw)
         .map(Into::into)
