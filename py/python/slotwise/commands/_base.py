@@ -215,3 +215,78 @@ class CommandsBase:
                 "as the command needs); drop the keyword(s)"
             )
         return self._call(*args)
+
+
+# Helpers of the hash, list and set families (their imports kept with them).
+import inspect  # noqa: E402
+from typing import AsyncIterator, Iterator  # noqa: E402
+
+
+def _as_int(r: Any) -> Any:
+    """A ``bool`` reply as the ``int`` redis-py gives (``SISMEMBER``, ``HSETNX``)."""
+    return int(r) if isinstance(r, bool) else r
+
+
+def _as_list(r: Any) -> Any:
+    """A RESP3 set reply as the ``list`` redis-py gives (``SPOP``/``SRANDMEMBER`` count)."""
+    return list(r) if isinstance(r, (set, frozenset)) else r
+
+
+def _scan_page(r: Any) -> Any:
+    """A ``SSCAN``-style reply as redis-py gives it: ``(int cursor, list)``."""
+    if not isinstance(r, list) or len(r) != 2:
+        return r
+    return int(r[0]), r[1]
+
+
+class _ScanItems:
+    """The items of a cursor walk (``hscan_iter``, ``sscan_iter``...): ``for`` on the sync
+    client, ``async for`` on the asyncio client. ``fetch(cursor)`` runs one page (its reply
+    ``(cursor, data)``, or a coroutine giving it); ``items(data)`` gives the page's items."""
+
+    def __init__(
+        self, name: str, fetch: Callable[[int], Any], items: Callable[[Any], Iterable[Any]]
+    ) -> None:
+        self._name = name
+        self._fetch = fetch
+        self._items = items
+
+    def _page(self, reply: Any) -> tuple[int, Any]:
+        if not isinstance(reply, tuple):
+            raise TypeError(
+                f"{self._name}() needs a client, not a pipeline (a pipeline only queues "
+                "commands): call it on the client"
+            )
+        return reply
+
+    def __iter__(self) -> Iterator[Any]:
+        cursor = 0
+        while True:
+            reply = self._fetch(cursor)
+            if inspect.isawaitable(reply):
+                if inspect.iscoroutine(reply):
+                    reply.close()
+                raise TypeError(
+                    f"{self._name}() of the asyncio client is an async iterator: "
+                    "use `async for`"
+                )
+            cursor, data = self._page(reply)
+            yield from self._items(data)
+            if cursor == 0:
+                return
+
+    async def _walk(self) -> AsyncIterator[Any]:
+        cursor = 0
+        while True:
+            reply = self._fetch(cursor)
+            if not inspect.isawaitable(reply):
+                self._page(reply)
+                raise TypeError(f"{self._name}() of the sync client is an iterator: use `for`")
+            cursor, data = self._page(await reply)
+            for item in self._items(data):
+                yield item
+            if cursor == 0:
+                return
+
+    def __aiter__(self) -> AsyncIterator[Any]:
+        return self._walk()

@@ -1,15 +1,132 @@
-"""Hashes: HSET, HGET, HGETALL..."""
+"""Hashes: HSET, HGET, HGETALL, HSCAN, HEXPIRE..."""
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping, Optional, Union
+import datetime
+import enum
+import warnings
+from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
 from ..exceptions import DataError
-from ._base import CommandsBase, EncodableT, KeyT, ResponseT, _list_or_args
+from ._base import (
+    CommandsBase,
+    EncodableT,
+    ExpiryT,
+    KeyT,
+    ResponseT,
+    _as_int,
+    _list_or_args,
+    _millis,
+    _scan_page,
+    _ScanItems,
+    _seconds,
+)
+
+#: An absolute expiry time: a Unix timestamp or a ``datetime``.
+AbsExpiryT = Union[int, datetime.datetime]
+
+
+class HashDataPersistOptions(enum.Enum):
+    """:meth:`HashCommands.hsetex`'s ``data_persist_option`` (as redis-py's enum of that
+    name, which is accepted too, as are the strings ``"FNX"``/``"FXX"``)."""
+
+    #: Set the fields only if none of them exists.
+    FNX = "FNX"
+    #: Set the fields only if all of them exist.
+    FXX = "FXX"
+
+
+def _expiry_flags(
+    command: str,
+    ex: Optional[ExpiryT],
+    px: Optional[ExpiryT],
+    exat: Optional[AbsExpiryT],
+    pxat: Optional[AbsExpiryT],
+    last: tuple[str, bool],
+) -> list[EncodableT]:
+    """EX/PX/EXAT/PXAT (or the flag ``last``: PERSIST, KEEPTTL) of HGETEX/HSETEX: at most
+    one, ``DataError`` as in redis-py otherwise."""
+    if sum((ex is not None, px is not None, exat is not None, pxat is not None, last[1])) > 1:
+        raise DataError(
+            f"``ex``, ``px``, ``exat``, ``pxat``, and ``{last[0].lower()}`` are mutually "
+            f"exclusive ({command}): pass one of them"
+        )
+    if isinstance(ex, str) and ex.isdigit():
+        ex = int(ex)
+    if ex is not None:
+        if isinstance(ex, bool) or not isinstance(ex, (int, datetime.timedelta)):
+            raise DataError("ex must be datetime.timedelta or int")
+        return ["EX", _seconds(ex)]
+    if px is not None:
+        if isinstance(px, bool) or not isinstance(px, (int, datetime.timedelta)):
+            raise DataError("px must be datetime.timedelta or int")
+        return ["PX", _millis(px)]
+    if exat is not None:
+        return ["EXAT", _unix_seconds(exat)]
+    if pxat is not None:
+        return ["PXAT", _unix_millis(pxat)]
+    return [last[0]] if last[1] else []
+
+
+def _hscan_reply(no_values: Optional[bool]) -> Any:
+    """HSCAN's reply as redis-py gives it: ``(int cursor, {field: value})``, or
+    ``(int cursor, [field, ...])`` with ``no_values``."""
+
+    def post(r: Any) -> Any:
+        page = _scan_page(r)
+        if not isinstance(page, tuple):
+            return page
+        cursor, data = page
+        if no_values:
+            return cursor, data or []
+        it = iter(data or [])
+        return cursor, dict(zip(it, it))
+
+    return post
+
+
+def _field_expiry_options(nx: bool, xx: bool, gt: bool, lt: bool) -> list[EncodableT]:
+    """The NX/XX/GT/LT option of HEXPIRE and its kin: at most one (``ValueError`` as in
+    redis-py otherwise)."""
+    if nx + xx + gt + lt > 1:
+        raise ValueError("Only one of 'nx', 'xx', 'gt', 'lt' can be specified.")
+    return [o for o, on in (("NX", nx), ("XX", xx), ("GT", gt), ("LT", lt)) if on]
+
+
+def _unix_seconds(t: AbsExpiryT) -> int:
+    return int(t.timestamp()) if isinstance(t, datetime.datetime) else t
+
+
+def _unix_millis(t: AbsExpiryT) -> int:
+    return int(t.timestamp() * 1000) if isinstance(t, datetime.datetime) else t
+
+
+def _field_pairs(
+    command: str,
+    key: Optional[EncodableT],
+    value: Optional[EncodableT],
+    mapping: Optional[Mapping[EncodableT, EncodableT]],
+    items: Optional[Sequence[EncodableT]],
+) -> list[EncodableT]:
+    """HSET's field/value arguments, in redis-py's order: ``items``, then ``key``/``value``,
+    then ``mapping``."""
+    if key is None and not mapping and not items:
+        raise DataError(f"'{command}' with no key value pairs")
+    pieces: list[EncodableT] = []
+    if items:
+        pieces.extend(items)
+    if key is not None:
+        if value is None:
+            raise DataError(f"'{command}' with key {key!r} and no value: pass value=")
+        pieces += [key, value]
+    if mapping:
+        for k, v in mapping.items():
+            pieces += [k, v]
+    return pieces
 
 
 class HashCommands(CommandsBase):
-    """Hashes: HSET, HGET, HGETALL..."""
+    """Hashes: HSET, HGET, HGETALL, HSCAN, HEXPIRE..."""
 
     def hget(self, name: KeyT, key: EncodableT) -> ResponseT:
         """A field's value, or ``None``."""
@@ -21,27 +138,97 @@ class HashCommands(CommandsBase):
         key: Optional[EncodableT] = None,
         value: Optional[EncodableT] = None,
         mapping: Optional[Mapping[EncodableT, EncodableT]] = None,
-        items: Optional[list[EncodableT]] = None,
+        items: Optional[Sequence[EncodableT]] = None,
     ) -> ResponseT:
-        """Sets fields (``key``/``value``, ``mapping`` and/or flat ``items``); the number of
-        fields added."""
-        if key is None and not mapping and not items:
-            raise DataError("'hset' with no key value pairs")
-        args: list[EncodableT] = ["HSET", name]
-        if key is not None:
-            if value is None:
-                raise DataError("'hset' needs a value with the key")
-            args += [key, value]
-        if items:
-            args.extend(items)
-        if mapping:
-            for k, v in mapping.items():
-                args += [k, v]
-        return self._call(*args)
+        """Sets fields (flat ``items`` ``[f1, v1, f2, v2...]``, ``key``/``value`` and/or
+        ``mapping``, sent in that order); the number of fields added."""
+        return self._call("HSET", name, *_field_pairs("hset", key, value, mapping, items))
+
+    def hsetnx(self, name: KeyT, key: EncodableT, value: EncodableT) -> ResponseT:
+        """Sets a field if it does not exist: 1 if it was set, else 0."""
+        return self._call_with(_as_int, "HSETNX", name, key, value)
+
+    def hmset(self, name: KeyT, mapping: Mapping[EncodableT, EncodableT]) -> ResponseT:
+        """Deprecated (use :meth:`hset` with ``mapping``): sets the fields of ``mapping``;
+        ``True``."""
+        warnings.warn(
+            "Call to deprecated hmset. (Use 'hset' instead.) -- Deprecated since version 4.0.0.",
+            category=DeprecationWarning,
+            stacklevel=2,
+        )
+        if not mapping:
+            raise DataError("'hmset' with 'mapping' of length 0")
+        pieces: list[EncodableT] = []
+        for k, v in mapping.items():
+            pieces += [k, v]
+        return self._call("HMSET", name, *pieces)
 
     def hgetall(self, name: KeyT) -> ResponseT:
         """Every field and value as a ``dict``."""
         return self._call("HGETALL", name)
+
+    def hgetdel(self, name: KeyT, *keys: EncodableT) -> ResponseT:
+        """Values of the fields (``None`` when missing), deleting them (Redis 8.0+)."""
+        if not keys:
+            raise DataError("'hgetdel' should have at least one key provided")
+        return self._call("HGETDEL", name, "FIELDS", len(keys), *keys)
+
+    def hgetex(
+        self,
+        name: KeyT,
+        *keys: EncodableT,
+        ex: Optional[ExpiryT] = None,
+        px: Optional[ExpiryT] = None,
+        exat: Optional[AbsExpiryT] = None,
+        pxat: Optional[AbsExpiryT] = None,
+        persist: bool = False,
+    ) -> ResponseT:
+        """Values of the fields, setting (``ex``/``px``/``exat``/``pxat``) or removing
+        (``persist``) their time to live (Redis 8.0+)."""
+        if not keys:
+            raise DataError("'hgetex' should have at least one key provided")
+        opts = _expiry_flags("hgetex", ex, px, exat, pxat, ("PERSIST", persist))
+        return self._call("HGETEX", name, *opts, "FIELDS", len(keys), *keys)
+
+    def hsetex(
+        self,
+        name: KeyT,
+        key: Optional[EncodableT] = None,
+        value: Optional[EncodableT] = None,
+        mapping: Optional[Mapping[EncodableT, EncodableT]] = None,
+        items: Optional[Sequence[EncodableT]] = None,
+        ex: Optional[ExpiryT] = None,
+        px: Optional[ExpiryT] = None,
+        exat: Optional[AbsExpiryT] = None,
+        pxat: Optional[AbsExpiryT] = None,
+        data_persist_option: Optional[Any] = None,
+        keepttl: bool = False,
+    ) -> ResponseT:
+        """As :meth:`hset`, with a time to live for the fields (``ex``/``px``/``exat``/
+        ``pxat``, or ``keepttl``) and ``data_persist_option`` (:class:`HashDataPersistOptions`
+        ``FNX``/``FXX``): 1 if the fields were set, else 0 (Redis 8.0+)."""
+        if key is None and not mapping and not items:
+            raise DataError("'hsetex' with no key value pairs")
+        if items and len(items) % 2 != 0:
+            raise DataError(
+                "'hsetex' with odd number of items. "
+                "'items' must contain a list of key/value pairs."
+            )
+        opts = _expiry_flags("hsetex", ex, px, exat, pxat, ("KEEPTTL", keepttl))
+        if keepttl:
+            opts = []  # sent after FNX/FXX, as redis-py sends it
+        if data_persist_option:
+            option = getattr(data_persist_option, "value", data_persist_option)
+            if option not in ("FNX", "FXX"):
+                raise DataError(
+                    f"hsetex() data_persist_option={data_persist_option!r}: use "
+                    "HashDataPersistOptions.FNX or HashDataPersistOptions.FXX"
+                )
+            opts.append(option)
+        if keepttl:
+            opts.append("KEEPTTL")
+        pairs = _field_pairs("hsetex", key, value, mapping, items)
+        return self._call("HSETEX", name, *opts, "FIELDS", len(pairs) // 2, *pairs)
 
     def hmget(
         self, name: KeyT, keys: Union[EncodableT, Iterable[EncodableT]], *args: EncodableT
@@ -62,6 +249,159 @@ class HashCommands(CommandsBase):
         """Increments a field; the new value."""
         return self._call("HINCRBY", name, key, amount)
 
+    def hincrbyfloat(self, name: KeyT, key: EncodableT, amount: float = 1.0) -> ResponseT:
+        """Increments a field by a float; the new value as a ``float``."""
+        return self._call("HINCRBYFLOAT", name, key, amount)
+
     def hexists(self, name: KeyT, key: EncodableT) -> ResponseT:
         """``True`` if the field exists."""
         return self._call("HEXISTS", name, key)
+
+    def hkeys(self, name: KeyT) -> ResponseT:
+        """Every field name, as a list."""
+        return self._call("HKEYS", name)
+
+    def hvals(self, name: KeyT) -> ResponseT:
+        """Every value, as a list."""
+        return self._call("HVALS", name)
+
+    def hstrlen(self, name: KeyT, key: EncodableT) -> ResponseT:
+        """Length in bytes of a field's value (0 when missing)."""
+        return self._call("HSTRLEN", name, key)
+
+    def hrandfield(
+        self, key: KeyT, count: Optional[int] = None, withvalues: bool = False
+    ) -> ResponseT:
+        """A random field (``None`` for a missing hash); with ``count`` a list of up to
+        ``count`` distinct fields (negative: ``-count`` fields, repeats allowed); with
+        ``withvalues`` as well, fields and values (flat ``[f, v, ...]``; pairs
+        ``[[f, v], ...]`` with ``protocol=3``, as redis-py gives them)."""
+        argv: list[EncodableT] = ["HRANDFIELD", key]
+        if count is not None:
+            argv.append(count)
+        if withvalues:
+            argv.append("WITHVALUES")
+        return self._call(*argv)
+
+    def hscan(
+        self,
+        name: KeyT,
+        cursor: int = 0,
+        match: Optional[EncodableT] = None,
+        count: Optional[int] = None,
+        no_values: Optional[bool] = None,
+    ) -> ResponseT:
+        """One page of fields: ``(next cursor, {field: value})`` (0: done); with
+        ``no_values`` (Redis 7.4+) ``(next cursor, [field, ...])``."""
+        argv: list[EncodableT] = ["HSCAN", name, cursor]
+        if match is not None:
+            argv += ["MATCH", match]
+        if count is not None:
+            argv += ["COUNT", count]
+        if no_values:
+            argv.append("NOVALUES")
+        return self._call_with(_hscan_reply(no_values), *argv)
+
+    def hscan_iter(
+        self,
+        name: KeyT,
+        match: Optional[EncodableT] = None,
+        count: Optional[int] = None,
+        no_values: Optional[bool] = None,
+    ) -> _ScanItems:
+        """Every ``(field, value)`` of the hash (fields only with ``no_values``), walking
+        the cursor: ``for`` on the sync client, ``async for`` on the asyncio client."""
+
+        def fetch(cursor: int) -> Any:
+            return self.hscan(name, cursor=cursor, match=match, count=count, no_values=no_values)
+
+        def items(data: Any) -> Iterable[Any]:
+            return list(data) if no_values else list(data.items())
+
+        return _ScanItems("hscan_iter", fetch, items)
+
+    # Field expiry (Redis 7.4+): HEXPIRE and its kin, one reply code per field.
+
+    def hexpire(
+        self,
+        name: KeyT,
+        seconds: ExpiryT,
+        *fields: EncodableT,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+    ) -> ResponseT:
+        """Sets the fields' time to live (seconds or a ``timedelta``); per field: -2 no such
+        field, 0 condition not met, 1 set, 2 deleted (time in the past)."""
+        opts = _field_expiry_options(nx, xx, gt, lt)
+        return self._call(
+            "HEXPIRE", name, _seconds(seconds), *opts, "FIELDS", len(fields), *fields
+        )
+
+    def hpexpire(
+        self,
+        name: KeyT,
+        milliseconds: ExpiryT,
+        *fields: EncodableT,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+    ) -> ResponseT:
+        """As :meth:`hexpire`, in milliseconds (or a ``timedelta``)."""
+        opts = _field_expiry_options(nx, xx, gt, lt)
+        return self._call(
+            "HPEXPIRE", name, _millis(milliseconds), *opts, "FIELDS", len(fields), *fields
+        )
+
+    def hexpireat(
+        self,
+        name: KeyT,
+        unix_time_seconds: AbsExpiryT,
+        *fields: EncodableT,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+    ) -> ResponseT:
+        """As :meth:`hexpire`, at a Unix time in seconds (or a ``datetime``)."""
+        opts = _field_expiry_options(nx, xx, gt, lt)
+        at = _unix_seconds(unix_time_seconds)
+        return self._call("HEXPIREAT", name, at, *opts, "FIELDS", len(fields), *fields)
+
+    def hpexpireat(
+        self,
+        name: KeyT,
+        unix_time_milliseconds: AbsExpiryT,
+        *fields: EncodableT,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+    ) -> ResponseT:
+        """As :meth:`hexpire`, at a Unix time in milliseconds (or a ``datetime``)."""
+        opts = _field_expiry_options(nx, xx, gt, lt)
+        at = _unix_millis(unix_time_milliseconds)
+        return self._call("HPEXPIREAT", name, at, *opts, "FIELDS", len(fields), *fields)
+
+    def hpersist(self, name: KeyT, *fields: EncodableT) -> ResponseT:
+        """Removes the fields' time to live; per field: -2 no such field, -1 no time to
+        live, 1 removed."""
+        return self._call("HPERSIST", name, "FIELDS", len(fields), *fields)
+
+    def hexpiretime(self, key: KeyT, *fields: EncodableT) -> ResponseT:
+        """Per field: its expiry as a Unix time in seconds, -1 none, -2 no such field."""
+        return self._call("HEXPIRETIME", key, "FIELDS", len(fields), *fields)
+
+    def hpexpiretime(self, key: KeyT, *fields: EncodableT) -> ResponseT:
+        """As :meth:`hexpiretime`, in milliseconds."""
+        return self._call("HPEXPIRETIME", key, "FIELDS", len(fields), *fields)
+
+    def httl(self, key: KeyT, *fields: EncodableT) -> ResponseT:
+        """Per field: its time to live in seconds, -1 none, -2 no such field."""
+        return self._call("HTTL", key, "FIELDS", len(fields), *fields)
+
+    def hpttl(self, key: KeyT, *fields: EncodableT) -> ResponseT:
+        """As :meth:`httl`, in milliseconds."""
+        return self._call("HPTTL", key, "FIELDS", len(fields), *fields)

@@ -1,14 +1,16 @@
-"""Lists: LPUSH, LPOP, BLPOP, LRANGE..."""
+"""Lists: LPUSH, LPOP, BLPOP, LRANGE, LMOVE, LMPOP..."""
 
 from __future__ import annotations
 
 from typing import Optional
 
+from ..exceptions import DataError
+
 from ._base import CommandsBase, EncodableT, KeyT, KeysT, ResponseT, _list_or_args, _pop_pair
 
 
 class ListCommands(CommandsBase):
-    """Lists: LPUSH, LPOP, BLPOP, LRANGE..."""
+    """Lists: LPUSH, LPOP, BLPOP, LRANGE, LMOVE, LMPOP..."""
 
     def lpush(self, name: KeyT, *values: EncodableT) -> ResponseT:
         """Pushes to the head; the new length."""
@@ -43,3 +45,113 @@ class ListCommands(CommandsBase):
     def llen(self, name: KeyT) -> ResponseT:
         """Length of the list."""
         return self._call("LLEN", name)
+
+    def lpushx(self, name: KeyT, *values: EncodableT) -> ResponseT:
+        """Pushes to the head if the list exists; its length (0: no list)."""
+        return self._call("LPUSHX", name, *values)
+
+    def rpushx(self, name: KeyT, *values: EncodableT) -> ResponseT:
+        """Pushes to the tail if the list exists; its length (0: no list)."""
+        return self._call("RPUSHX", name, *values)
+
+    def lindex(self, name: KeyT, index: int) -> ResponseT:
+        """The element at ``index`` (negative from the end), or ``None``."""
+        return self._call("LINDEX", name, index)
+
+    def lset(self, name: KeyT, index: int, value: EncodableT) -> ResponseT:
+        """Sets the element at ``index``; ``True``."""
+        return self._call("LSET", name, index, value)
+
+    def linsert(
+        self, name: KeyT, where: str, refvalue: EncodableT, value: EncodableT
+    ) -> ResponseT:
+        """Inserts ``value`` ``where`` (``"BEFORE"`` or ``"AFTER"``) the first ``refvalue``;
+        the new length, -1 when ``refvalue`` is not there (0: no list)."""
+        return self._call("LINSERT", name, where, refvalue, value)
+
+    def lrem(self, name: KeyT, count: int, value: EncodableT) -> ResponseT:
+        """Removes ``count`` elements equal to ``value`` (from the head; negative: from the
+        tail; 0: all); the number removed."""
+        return self._call("LREM", name, count, value)
+
+    def ltrim(self, name: KeyT, start: int, end: int) -> ResponseT:
+        """Keeps elements ``start`` to ``end`` (inclusive); ``True``."""
+        return self._call("LTRIM", name, start, end)
+
+    def lpos(
+        self,
+        name: KeyT,
+        value: EncodableT,
+        rank: Optional[int] = None,
+        count: Optional[int] = None,
+        maxlen: Optional[int] = None,
+    ) -> ResponseT:
+        """Index of ``value`` (``None`` if absent); ``rank``: the rank-th match (negative:
+        from the tail); ``count``: a list of up to ``count`` indexes (0: all);
+        ``maxlen``: compare at most that many elements."""
+        argv: list[EncodableT] = ["LPOS", name, value]
+        if rank is not None:
+            argv += ["RANK", rank]
+        if count is not None:
+            argv += ["COUNT", count]
+        if maxlen is not None:
+            argv += ["MAXLEN", maxlen]
+        return self._call(*argv)
+
+    def rpoplpush(self, src: KeyT, dst: KeyT) -> ResponseT:
+        """Pops from the tail of ``src`` and pushes to the head of ``dst`` (same slot);
+        the element, or ``None``."""
+        return self._call("RPOPLPUSH", src, dst)
+
+    def brpoplpush(self, src: KeyT, dst: KeyT, timeout: Optional[float] = 0) -> ResponseT:
+        """As :meth:`rpoplpush`, waiting up to ``timeout`` seconds (0 or ``None``: forever);
+        ``None`` on timeout."""
+        return self._call("BRPOPLPUSH", src, dst, 0 if timeout is None else timeout)
+
+    def lmove(
+        self, first_list: KeyT, second_list: KeyT, src: str = "LEFT", dest: str = "RIGHT"
+    ) -> ResponseT:
+        """Pops from the ``src`` end (``"LEFT"``/``"RIGHT"``) of ``first_list`` and pushes
+        to the ``dest`` end of ``second_list`` (same slot); the element, or ``None``."""
+        return self._call("LMOVE", first_list, second_list, src, dest)
+
+    def blmove(
+        self,
+        first_list: KeyT,
+        second_list: KeyT,
+        timeout: float,
+        src: str = "LEFT",
+        dest: str = "RIGHT",
+    ) -> ResponseT:
+        """As :meth:`lmove`, waiting up to ``timeout`` seconds (0: forever); ``None`` on
+        timeout."""
+        return self._call("BLMOVE", first_list, second_list, src, dest, timeout)
+
+    def lmpop(
+        self, num_keys: int, *args: KeyT, direction: str, count: Optional[int] = 1
+    ) -> ResponseT:
+        """Pops up to ``count`` elements from the ``direction`` end (``"LEFT"``/``"RIGHT"``)
+        of the first non-empty list of ``args`` (``num_keys`` keys, one slot):
+        ``[key, [element, ...]]``, or ``None``."""
+        argv: list[EncodableT] = ["LMPOP", num_keys, *args, direction]
+        if count != 1:
+            argv += ["COUNT", _count(count)]
+        return self._call(*argv)
+
+    def blmpop(
+        self,
+        timeout: float,
+        numkeys: int,
+        *args: KeyT,
+        direction: str,
+        count: Optional[int] = 1,
+    ) -> ResponseT:
+        """As :meth:`lmpop`, waiting up to ``timeout`` seconds (0: forever); ``None`` on
+        timeout."""
+        return self._call("BLMPOP", timeout, numkeys, *args, direction, "COUNT", _count(count))
+
+
+def _count(count: Optional[int]) -> int:
+    if count is None:
+        raise DataError("count=None: pass an int of at least 1 (the default is 1)")
+    return count
