@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import itertools
 import warnings
 from typing import Any, Callable, Iterator
 
@@ -70,13 +71,15 @@ class Recorder(Commands):
 
     def __init__(self) -> None:
         self.sent: list[tuple[Any, ...]] = []
+        #: What every command "replies" (through the method's own conversion).
+        self.reply: Any = None
 
         def record(*argv: Any) -> Any:
             self.sent.append(argv)
-            return None
+            return self.reply
 
         self._call = record
-        self._call_with = lambda post, *argv: record(*argv)
+        self._call_with = lambda post, *argv: post(record(*argv))
         self._call_raw_with = self._call_with
 
     def argv(self, method: str, *args: Any, **kwargs: Any) -> tuple[Any, ...]:
@@ -347,6 +350,25 @@ def test_blocking_list_commands_time_out_with_none(call: Call, p: str) -> None:
     assert call("blmpop", 0.05, 1, a, direction="LEFT") is None
 
 
+def test_sort_and_sort_ro(call: Call, p: str) -> None:
+    key, dest = p + "{l}", p + "{l}dest"
+    call("rpush", key, "3", "10", "1", "2")
+    assert call("sort", key) == [b"1", b"2", b"3", b"10"]
+    assert call("sort", key, desc=True) == [b"10", b"3", b"2", b"1"]
+    assert call("sort", key, alpha=True) == [b"1", b"10", b"2", b"3"]
+    assert call("sort", key, 1, 2) == [b"2", b"3"]
+    # (GET is refused by a cluster's server: see the argv test for ``groups``.)
+    assert call("sort", key, store=dest) == 4
+    assert call("lrange", dest, 0, -1) == [b"1", b"2", b"3", b"10"]
+    assert call("sort_ro", key, 0, 2, desc=True) == [b"10", b"3"]
+    with pytest.raises(slotwise.DataError, match="``start`` and ``num`` must both be specified"):
+        call("sort", key, start=1)
+    with pytest.raises(slotwise.DataError, match='"groups"'):
+        call("sort", key, get="#", groups=True)
+    with pytest.raises(slotwise.DataError, match='"groups"'):
+        call("sort", key, groups=True)
+
+
 def test_list_argv_as_redis_py_builds_it() -> None:
     r = Recorder()
     assert r.argv("lmpop", 2, "a", "b", direction="LEFT") == ("LMPOP", 2, "a", "b", "LEFT")
@@ -355,6 +377,15 @@ def test_list_argv_as_redis_py_builds_it() -> None:
     assert r.argv("brpoplpush", "a", "b", None) == ("BRPOPLPUSH", "a", "b", 0)
     assert r.argv("blmove", "a", "b", 2) == ("BLMOVE", "a", "b", "LEFT", "RIGHT", 2)
     assert r.argv("lpos", "l", "v", maxlen=0) == ("LPOS", "l", "v", "MAXLEN", 0)
+    assert r.argv("sort", "l", 0, 5, by="w_*", get=["#", "o_*"], desc=True, alpha=True, store="d") == (
+        "SORT", "l", "BY", "w_*", "LIMIT", 0, 5, "GET", "#", "GET", "o_*", "DESC", "ALPHA", "STORE", "d"
+    )
+    assert r.argv("sort_ro", "l", by="nosort") == ("SORT", "l", "BY", "nosort")
+    r.reply = [b"1", b"a", b"2", b"b"]
+    assert r.sort("l", get=["#", "o_*"], groups=True) == [(b"1", b"a"), (b"2", b"b")]
+    assert r.sent.pop() == ("SORT", "l", "GET", "#", "GET", "o_*")
+    r.reply = []
+    assert r.sort("l", get=("#", "o_*"), groups=True) == []
 
 
 # --- sets ---------------------------------------------------------------------------------
@@ -463,6 +494,11 @@ def test_replies_match_redis_py(cluster: Cluster, p: str) -> None:
         ("hvals", (h,), {}),
         ("hstrlen", (h, "a"), {}),
         ("hexists", (h, "a"), {}),
+        ("hincrby", (h, "b", 2), {}),
+        ("hgetall", (h,), {}),
+        ("hmget", (h, ["a", "zz"], "b"), {}),
+        ("hdel", (h, "e"), {}),
+        ("hlen", (h,), {}),
         ("hscan", (h,), {}),
         ("hrandfield", (h, 10, True), {}),
         ("rpush", (l1, "a", "b", "a", "c"), {}),
@@ -479,6 +515,9 @@ def test_replies_match_redis_py(cluster: Cluster, p: str) -> None:
         ("rpoplpush", (l1, l2), {}),
         ("lmpop", (2, l1, l2), {"direction": "LEFT", "count": 2}),
         ("blmpop", (1, 2, l1, l2), {"direction": "RIGHT"}),
+        ("lrange", (l2, 0, -1), {}),
+        ("sort", (l2,), {"alpha": True}),
+        ("llen", (l2,), {}),
         ("lpop", (l2, 5), {}),
         ("sadd", (s1, "a", "b", "c"), {}),
         ("sismember", (s1, "a"), {}),
@@ -486,24 +525,32 @@ def test_replies_match_redis_py(cluster: Cluster, p: str) -> None:
         ("smove", (s1, s2, "a"), {}),
         ("sintercard", (2, [s1, s2]), {}),
         ("sinter", ([s1, s2],), {}),
+        ("sunion", (s1, s2), {}),
+        ("sdiff", ([s1], s2), {}),
+        ("sunionstore", (p + "{x}u", s1, s2), {}),
+        ("smembers", (s1,), {}),
+        ("scard", (s1,), {}),
+        ("srem", (s1, "b"), {}),
         ("sscan", (s2,), {}),
         ("srandmember", (s2, 1), {}),
         ("spop", (s2, 1), {}),
         ("spop", (s2,), {}),
     ]
-    for protocol in (None, 3):
-        opts: dict[str, Any] = {} if protocol is None else {"protocol": protocol}
+    for protocol, decode in itertools.product((None, 2, 3), (False, True)):
+        opts: dict[str, Any] = {"decode_responses": decode}
+        if protocol is not None:
+            opts["protocol"] = protocol
         ours = slotwise.Cluster(startup_nodes=cluster.seeds[:1], **opts)
         theirs = redis_cluster.RedisCluster(host=host, port=int(port), **opts)
         try:
             got = [getattr(ours, m)(*a, **kw) for m, a, kw in steps]
-            ours.delete(h, l1, l2, s1, s2)
+            ours.delete(h, l1, l2, s1, s2, p + "{x}u")
             want = [getattr(theirs, m)(*a, **kw) for m, a, kw in steps]
-            theirs.delete(h, l1, l2, s1, s2)
+            theirs.delete(h, l1, l2, s1, s2, p + "{x}u")
         finally:
             ours.close()
             theirs.close()
         for (method, _, _), g, w in zip(steps, got, want):
             if method == "hrandfield":  # random order: compare as sorted
                 g, w = sorted(map(str, g)), sorted(map(str, w))
-            assert (type(g), g) == (type(w), w), (protocol, method)
+            assert (type(g), g) == (type(w), w), (protocol, decode, method)
