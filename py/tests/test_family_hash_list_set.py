@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import inspect
 import itertools
 import warnings
 from typing import Any, Callable, Iterator
@@ -554,3 +555,23 @@ def test_replies_match_redis_py(cluster: Cluster, p: str) -> None:
             if method == "hrandfield":  # random order: compare as sorted
                 g, w = sorted(map(str, g)), sorted(map(str, w))
             assert (type(g), g) == (type(w), w), (protocol, decode, method)
+
+
+def test_signatures_match_redis_py() -> None:
+    """Every hash, list and set method takes redis-py's parameters: names, kinds, defaults."""
+    redis_cluster = pytest.importorskip("redis.cluster")
+    from slotwise.commands.hashes import HashCommands
+    from slotwise.commands.lists import ListCommands
+    from slotwise.commands.sets import SetCommands
+
+    def shape(f: Any) -> list[tuple[str, Any, Any]]:
+        return [(q.name, q.kind, q.default) for q in inspect.signature(f).parameters.values()]
+
+    checked = 0
+    for family in (HashCommands, ListCommands, SetCommands):
+        for name, f in vars(family).items():
+            if name.startswith("_") or not callable(f):
+                continue
+            assert shape(f) == shape(getattr(redis_cluster.RedisCluster, name)), name
+            checked += 1
+    assert checked >= 70
