@@ -18,6 +18,7 @@ from .sets import SetCommands
 from .sorted_sets import SortedSetCommands
 from .hyperloglog import HyperLogLogCommands
 from .server import ServerCommands
+from .streams import StreamCommands
 
 
 class Commands(
@@ -29,6 +30,7 @@ class Commands(
     SortedSetCommands,
     HyperLogLogCommands,
     ServerCommands,
+    StreamCommands,
 ):
     """Redis commands with redis-py's signatures, every family."""
 
