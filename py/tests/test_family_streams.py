@@ -126,50 +126,50 @@ def test_xadd_options_and_xtrim(call: Call, p: str) -> None:
     assert call("xtrim", s, maxlen=0, approximate=True, limit=100) in (0, 1)
 
 
-@pytest.mark.parametrize(
-    "method, args, kwargs",
-    [
-        ("xadd", ("k", {"a": 1}), {"maxlen": 1, "minid": "1-0"}),
-        ("xadd", ("k", {}), {}),
-        ("xadd", ("k", [("a", 1)]), {}),
-        ("xadd", ("k", {"a": 1}), {"maxlen": -1}),
-        ("xadd", ("k", {"a": 1}), {"maxlen": 1.5}),
-        ("xadd", ("k", {"a": 1}), {"ref_policy": "NOPE"}),
-        ("xadd", ("k", {"a": 1}), {"idmpauto": "p", "idmp": ("p", b"i")}),
-        ("xadd", ("k", {"a": 1}), {"id": "1-0", "idmpauto": "p"}),
-        ("xadd", ("k", {"a": 1}), {"idmp": ["p", b"i"]}),
-        ("xtrim", ("k",), {}),
-        ("xtrim", ("k",), {"maxlen": 1, "minid": "1-0"}),
-        ("xtrim", ("k",), {"maxlen": 1, "ref_policy": "x"}),
-        ("xrange", ("k",), {"count": 0}),
-        ("xrevrange", ("k",), {"count": "2"}),
-        ("xread", ({},), {}),
-        ("xread", ([("k", 0)],), {}),
-        ("xread", ({"k": 0},), {"count": 0}),
-        ("xread", ({"k": 0},), {"block": -1}),
-        ("xread", ({"k": 0},), {"block": 1.5}),
-        ("xread", ({"k": 0},), {"count": 5, "max_count": 2}),
-        ("xread", ({"k": 0},), {"max_size": 0}),
-        ("xreadgroup", ("g", "c", {}), {}),
-        ("xreadgroup", ("g", "c", {"k": ">"}), {"count": -1}),
-        ("xreadgroup", ("g", "c", {"k": ">"}), {"block": "1"}),
-        ("xreadgroup", ("g", "c", {"k": ">"}), {"claim_min_idle_time": -1}),
-        ("xclaim", ("k", "g", "c", -1, ["1-0"]), {}),
-        ("xclaim", ("k", "g", "c", 0, []), {}),
-        ("xclaim", ("k", "g", "c", 0, "1-0"), {}),
-        ("xclaim", ("k", "g", "c", 0, ["1-0"]), {"idle": "5"}),
-        ("xclaim", ("k", "g", "c", 0, ["1-0"]), {"time": 1.0}),
-        ("xclaim", ("k", "g", "c", 0, ["1-0"]), {"retrycount": "1"}),
-        ("xclaim", ("k", "g", "c", 0, ["1-0"]), {"force": 1}),
-        ("xclaim", ("k", "g", "c", 0, ["1-0"]), {"justid": "yes"}),
-        ("xautoclaim", ("k", "g", "c", -5), {}),
-        ("xautoclaim", ("k", "g", "c", 0), {"count": -1}),
-        ("xpending_range", ("k", "g", None, None, None), {"idle": 5}),
-        ("xpending_range", ("k", "g", "-", "+", None), {}),
-        ("xpending_range", ("k", "g", "-", "+", -1), {}),
-        ("xpending_range", ("k", "g", "-", "+", 1), {"idle": -1}),
-    ],
-)
+_BAD: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
+    ("xadd", ("k", {"a": 1}), {"maxlen": 1, "minid": "1-0"}),
+    ("xadd", ("k", {}), {}),
+    ("xadd", ("k", [("a", 1)]), {}),
+    ("xadd", ("k", {"a": 1}), {"maxlen": -1}),
+    ("xadd", ("k", {"a": 1}), {"maxlen": 1.5}),
+    ("xadd", ("k", {"a": 1}), {"ref_policy": "NOPE"}),
+    ("xadd", ("k", {"a": 1}), {"idmpauto": "p", "idmp": ("p", b"i")}),
+    ("xadd", ("k", {"a": 1}), {"id": "1-0", "idmpauto": "p"}),
+    ("xadd", ("k", {"a": 1}), {"idmp": ["p", b"i"]}),
+    ("xtrim", ("k",), {}),
+    ("xtrim", ("k",), {"maxlen": 1, "minid": "1-0"}),
+    ("xtrim", ("k",), {"maxlen": 1, "ref_policy": "x"}),
+    ("xrange", ("k",), {"count": 0}),
+    ("xrevrange", ("k",), {"count": "2"}),
+    ("xread", ({},), {}),
+    ("xread", ([("k", 0)],), {}),
+    ("xread", ({"k": 0},), {"count": 0}),
+    ("xread", ({"k": 0},), {"block": -1}),
+    ("xread", ({"k": 0},), {"block": 1.5}),
+    ("xread", ({"k": 0},), {"count": 5, "max_count": 2}),
+    ("xread", ({"k": 0},), {"max_size": 0}),
+    ("xreadgroup", ("g", "c", {}), {}),
+    ("xreadgroup", ("g", "c", {"k": ">"}), {"count": -1}),
+    ("xreadgroup", ("g", "c", {"k": ">"}), {"block": "1"}),
+    ("xreadgroup", ("g", "c", {"k": ">"}), {"claim_min_idle_time": -1}),
+    ("xclaim", ("k", "g", "c", -1, ["1-0"]), {}),
+    ("xclaim", ("k", "g", "c", 0, []), {}),
+    ("xclaim", ("k", "g", "c", 0, "1-0"), {}),
+    ("xclaim", ("k", "g", "c", 0, ["1-0"]), {"idle": "5"}),
+    ("xclaim", ("k", "g", "c", 0, ["1-0"]), {"time": 1.0}),
+    ("xclaim", ("k", "g", "c", 0, ["1-0"]), {"retrycount": "1"}),
+    ("xclaim", ("k", "g", "c", 0, ["1-0"]), {"force": 1}),
+    ("xclaim", ("k", "g", "c", 0, ["1-0"]), {"justid": "yes"}),
+    ("xautoclaim", ("k", "g", "c", -5), {}),
+    ("xautoclaim", ("k", "g", "c", 0), {"count": -1}),
+    ("xpending_range", ("k", "g", None, None, None), {"idle": 5}),
+    ("xpending_range", ("k", "g", "-", "+", None), {}),
+    ("xpending_range", ("k", "g", "-", "+", -1), {}),
+    ("xpending_range", ("k", "g", "-", "+", 1), {"idle": -1}),
+]
+
+
+@pytest.mark.parametrize("method, args, kwargs", _BAD)
 def test_bad_arguments_raise_data_error_before_sending(
     rc: slotwise.Cluster, method: str, args: Any, kwargs: Any
 ) -> None:
@@ -177,6 +177,19 @@ def test_bad_arguments_raise_data_error_before_sending(
         getattr(rc, method)(*args, **kwargs)
     with pytest.raises(DataError):
         getattr(rc.pipeline(), method)(*args, **kwargs)
+
+
+def test_redis_py_refuses_the_same_arguments(cluster: Cluster) -> None:
+    """Each bad-argument case above is one redis-py 8.1 refuses with DataError too."""
+    redis: Any = pytest.importorskip("redis")
+    host, port = cluster.seeds[0].rsplit(":", 1)
+    theirs = redis.RedisCluster(host=host, port=int(port))
+    try:
+        for method, args, kwargs in _BAD + _BAD_NEWER:
+            with pytest.raises(redis.exceptions.DataError):
+                getattr(theirs, method)(*args, **kwargs)
+    finally:
+        theirs.close()
 
 
 def test_data_error_names_the_problem(rc: slotwise.Cluster) -> None:
@@ -464,3 +477,54 @@ def test_empty_xread_under_resp3_is_an_empty_dict(cluster: Cluster, p: str) -> N
         assert c.xread({"{%s}none" % p: 0}) == {}
     finally:
         c.close()
+
+
+_BAD_NEWER: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
+    ("xackdel", ("k", "g"), {}),
+    ("xackdel", ("k", "g", "1-0"), {"ref_policy": "keepref"}),
+    ("xdelex", ("k",), {}),
+    ("xdelex", ("k", "1-0"), {"ref_policy": "NONE"}),
+    ("xnack", ("k", "g", "FAIL"), {}),
+    ("xnack", ("k", "g", "LOUD", "1-0"), {}),
+    ("xnack", ("k", "g", "FAIL", "1-0"), {"retrycount": -1}),
+    ("xcfgset", ("k",), {}),
+    ("xcfgset", ("k",), {"idmp_duration": 0}),
+    ("xcfgset", ("k",), {"idmp_duration": 301}),
+    ("xcfgset", ("k",), {"idmp_maxsize": 1000001}),
+    ("xcfgset", ("k",), {"idmp_maxsize": 1.5}),
+]
+
+
+@pytest.mark.parametrize("method, args, kwargs", _BAD_NEWER)
+def test_newer_commands_validate_like_redis_py(
+    rc: slotwise.Cluster, method: str, args: Any, kwargs: Any
+) -> None:
+    with pytest.raises(DataError):
+        getattr(rc, method)(*args, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "method, args, kwargs, sent",
+    [
+        ("xackdel", ("g", "1-0", "2-0"), {}, "'g' 'KEEPREF' 'IDS' '2' '1-0' '2-0'"),
+        ("xdelex", ("1-0",), {"ref_policy": "ACKED"}, "'ACKED' 'IDS' '1' '1-0'"),
+        (
+            "xnack",
+            ("g", "FAIL", "1-0"),
+            {"retrycount": 3, "force": True},
+            "'g' 'FAIL' 'IDS' '1' '1-0' 'RETRYCOUNT' '3' 'FORCE'",
+        ),
+        ("xcfgset", (), {"idmp_duration": 5, "idmp_maxsize": 9}, "'IDMP-DURATION' '5'"),
+    ],
+)
+def test_newer_commands_send_redis_py_arguments(
+    rc: slotwise.Cluster, p: str, method: str, args: Any, kwargs: Any, sent: str
+) -> None:
+    """Redis 8.2+ commands: an older server names the arguments it got in its error."""
+    s = "{%s}s" % p
+    try:
+        getattr(rc, method)(s, *args, **kwargs)
+    except ResponseError as e:
+        if "unknown command" not in str(e):
+            raise
+        assert f"'{s}' {sent}" in str(e)

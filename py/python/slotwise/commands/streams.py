@@ -178,6 +178,19 @@ class StreamCommands(CommandsBase):
         """Acknowledges messages of a consumer group; the number acknowledged."""
         return self._call("XACK", name, groupname, *ids)
 
+    def xackdel(
+        self,
+        name: KeyT,
+        groupname: GroupT,
+        *ids: StreamIdT,
+        ref_policy: RefPolicyT = "KEEPREF",
+    ) -> ResponseT:
+        """XACK and XDEL in one (Redis 8.2+): a result code per ID."""
+        if not ids:
+            raise DataError("xackdel(): pass at least one message ID")
+        _ref_policy("xackdel()", ref_policy)
+        return self._call("XACKDEL", name, groupname, ref_policy, "IDS", len(ids), *ids)
+
     def xadd(
         self,
         name: KeyT,
@@ -231,6 +244,32 @@ class StreamCommands(CommandsBase):
             raise DataError(f"xadd() fields={fields!r}: pass a non-empty dict {{field: value}}")
         for f, v in fields.items():
             argv += [f, v]
+        return self._call(*argv)
+
+    def xcfgset(
+        self,
+        name: KeyT,
+        idmp_duration: Optional[int] = None,
+        idmp_maxsize: Optional[int] = None,
+    ) -> ResponseT:
+        """Sets the stream's idempotency settings (Redis 8.6+): ``idmp_duration`` seconds
+        (1 to 300), ``idmp_maxsize`` IDs per producer (1 to 1,000,000)."""
+        if idmp_duration is None and idmp_maxsize is None:
+            raise DataError("xcfgset(): pass idmp_duration, idmp_maxsize or both")
+        argv: List[EncodableT] = ["XCFGSET", name]
+        if idmp_duration is not None:
+            if not isinstance(idmp_duration, int) or not 1 <= idmp_duration <= 300:
+                raise DataError(
+                    f"xcfgset() idmp_duration={idmp_duration!r}: must be an integer, 1 to 300"
+                )
+            argv += ["IDMP-DURATION", idmp_duration]
+        if idmp_maxsize is not None:
+            if not isinstance(idmp_maxsize, int) or not 1 <= idmp_maxsize <= 1000000:
+                raise DataError(
+                    f"xcfgset() idmp_maxsize={idmp_maxsize!r}: must be an integer, "
+                    "1 to 1,000,000"
+                )
+            argv += ["IDMP-MAXSIZE", idmp_maxsize]
         return self._call(*argv)
 
     def xautoclaim(
@@ -307,6 +346,15 @@ class StreamCommands(CommandsBase):
         """Deletes entries; the number deleted."""
         return self._call("XDEL", name, *ids)
 
+    def xdelex(
+        self, name: KeyT, *ids: StreamIdT, ref_policy: RefPolicyT = "KEEPREF"
+    ) -> ResponseT:
+        """XDEL with a consumer-group reference policy (Redis 8.2+): a result code per ID."""
+        if not ids:
+            raise DataError("xdelex(): pass at least one message ID")
+        _ref_policy("xdelex()", ref_policy)
+        return self._call("XDELEX", name, ref_policy, "IDS", len(ids), *ids)
+
     def xgroup_create(
         self,
         name: KeyT,
@@ -372,6 +420,30 @@ class StreamCommands(CommandsBase):
     def xlen(self, name: KeyT) -> ResponseT:
         """The number of entries."""
         return self._call("XLEN", name)
+
+    def xnack(
+        self,
+        name: KeyT,
+        groupname: GroupT,
+        mode: Literal["SILENT", "FAIL", "FATAL"],
+        *ids: StreamIdT,
+        retrycount: Optional[int] = None,
+        force: bool = False,
+    ) -> ResponseT:
+        """Negatively acknowledges pending messages (``mode``: ``SILENT``, ``FAIL`` or
+        ``FATAL``); the number nacked."""
+        if not ids:
+            raise DataError("xnack(): pass at least one message ID")
+        if mode not in ("SILENT", "FAIL", "FATAL"):
+            raise DataError(f"xnack() mode={mode!r}: use 'SILENT', 'FAIL' or 'FATAL'")
+        argv: List[EncodableT] = ["XNACK", name, groupname, mode, "IDS", len(ids), *ids]
+        if retrycount is not None:
+            if retrycount < 0:
+                raise DataError(f"xnack() retrycount={retrycount!r}: must be >= 0")
+            argv += ["RETRYCOUNT", retrycount]
+        if force:
+            argv.append("FORCE")
+        return self._call(*argv)
 
     def xpending(self, name: KeyT, groupname: GroupT) -> ResponseT:
         """The group's pending summary: ``{"pending", "min", "max", "consumers"}``."""
