@@ -290,3 +290,7 @@ class _ScanItems:
 
     def __aiter__(self) -> AsyncIterator[Any]:
         return self._walk()
+
+
+#: An absolute expiry: Unix time (seconds or milliseconds, as the option says) or a datetime.
+AbsExpiryT = Union[int, datetime.datetime]

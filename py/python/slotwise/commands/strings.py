@@ -2,10 +2,91 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping, Optional, Union
+import binascii
+import datetime
+from typing import Any, Iterable, Mapping, Optional, Union
 
 from ..exceptions import DataError
-from ._base import CommandsBase, EncodableT, ExpiryT, KeyT, ResponseT, _list_or_args, _millis, _seconds
+from ._base import (
+    AbsExpiryT,
+    CommandsBase,
+    EncodableT,
+    ExpiryT,
+    KeyT,
+    ResponseT,
+    _list_or_args,
+    _millis,
+    _seconds,
+)
+
+
+def _at_most_one(flags: Iterable[bool]) -> bool:
+    return sum(1 for f in flags if f) <= 1
+
+
+def _expiry_args(
+    command: str,
+    ex: Optional[ExpiryT],
+    px: Optional[ExpiryT],
+    exat: Optional[AbsExpiryT],
+    pxat: Optional[AbsExpiryT],
+) -> list[EncodableT]:
+    """The EX/PX/EXAT/PXAT words of SET and GETEX (at most one given), validated as
+    redis-py does: ``ex`` an ``int``, a digit string or a ``timedelta``; ``px`` an ``int``
+    or a ``timedelta``; ``exat``/``pxat`` a Unix time or a ``datetime``."""
+    if ex is not None:
+        if isinstance(ex, datetime.timedelta):
+            return ["EX", int(ex.total_seconds())]
+        if isinstance(ex, int):
+            return ["EX", ex]
+        if isinstance(ex, str) and ex.isdigit():
+            return ["EX", int(ex)]
+        raise DataError(
+            f"{command}() ex={ex!r}: ex must be datetime.timedelta or int (whole seconds; "
+            "use px= for milliseconds)"
+        )
+    if px is not None:
+        if isinstance(px, datetime.timedelta):
+            return ["PX", int(px.total_seconds() * 1000)]
+        if isinstance(px, int):
+            return ["PX", px]
+        raise DataError(
+            f"{command}() px={px!r}: px must be datetime.timedelta or int (whole milliseconds)"
+        )
+    if exat is not None:
+        if isinstance(exat, datetime.datetime):
+            exat = int(exat.timestamp())
+        return ["EXAT", exat]
+    if pxat is not None:
+        if isinstance(pxat, datetime.datetime):
+            pxat = int(pxat.timestamp() * 1000)
+        return ["PXAT", pxat]
+    return []
+
+
+def _key_bytes(key: Any) -> bytes:
+    if isinstance(key, str):
+        return key.encode()
+    if isinstance(key, (bytes, bytearray, memoryview)):
+        return bytes(key)
+    return str(key).encode()
+
+
+def _key_slot(key: Any) -> int:
+    """The cluster slot of ``key`` (CRC16/XMODEM of the hash tag, if any, modulo 16384):
+    only to count the slots ``mset_nonatomic`` spans, as redis-py's reply has one entry per
+    slot; the native client routes every command itself."""
+    k = _key_bytes(key)
+    start = k.find(b"{")
+    if start >= 0:
+        end = k.find(b"}", start + 1)
+        if end > start + 1:
+            k = k[start + 1 : end]
+    return binascii.crc_hqx(k, 0) % 16384
+
+
+def _empty_list(_reply: Any) -> Any:
+    return []
 
 
 class StringCommands(CommandsBase):
@@ -25,42 +106,154 @@ class StringCommands(CommandsBase):
         xx: bool = False,
         keepttl: bool = False,
         get: bool = False,
-        exat: Optional[int] = None,
-        pxat: Optional[int] = None,
+        exat: Optional[AbsExpiryT] = None,
+        pxat: Optional[AbsExpiryT] = None,
+        ifeq: Optional[Union[bytes, str]] = None,
+        ifne: Optional[Union[bytes, str]] = None,
+        ifdeq: Optional[str] = None,
+        ifdne: Optional[str] = None,
     ) -> ResponseT:
-        """Sets ``name``: ``True``, or ``None`` when NX/XX prevented it (with ``get=True``,
-        the old value)."""
-        if ex is None and px is None and exat is None and pxat is None:
-            if not (nx or xx or keepttl or get):
+        """Sets ``name``: ``True``, or ``None`` when a condition (NX, XX, IFEQ...) prevented
+        it; with ``get=True``, the old value (``None`` if there was none).
+
+        At most one of ``ex``, ``px``, ``exat``, ``pxat``, ``keepttl``, and at most one of
+        ``nx``, ``xx``, ``ifeq``, ``ifne``, ``ifdeq``, ``ifdne`` (else :class:`DataError`).
+        ``ifeq``/``ifne``/``ifdeq``/``ifdne`` need Redis 8.4."""
+        if not _at_most_one(
+            (ex is not None, px is not None, exat is not None, pxat is not None, keepttl)
+        ):
+            raise DataError(
+                "set(): ex, px, exat, pxat and keepttl are mutually exclusive; give at most "
+                "one of them"
+            )
+        conditions = (
+            nx,
+            xx,
+            ifeq is not None,
+            ifne is not None,
+            ifdeq is not None,
+            ifdne is not None,
+        )
+        if not _at_most_one(conditions):
+            raise DataError(
+                "set(): nx, xx, ifeq, ifne, ifdeq and ifdne are mutually exclusive; give at "
+                "most one of them"
+            )
+        if not any(conditions) and not get and not keepttl:
+            if ex is None and px is None and exat is None and pxat is None:
                 return self._call("SET", name, value)  # the common case, kept short
         args: list[EncodableT] = ["SET", name, value]
-        if ex is not None:
-            args += ["EX", _seconds(ex)]
-        if px is not None:
-            args += ["PX", _millis(px)]
-        if exat is not None:
-            args += ["EXAT", exat]
-        if pxat is not None:
-            args += ["PXAT", pxat]
-        if keepttl:
-            args.append("KEEPTTL")
-        if nx and xx:
-            raise DataError("``nx`` and ``xx`` are mutually exclusive")
         if nx:
             args.append("NX")
-        if xx:
+        elif xx:
             args.append("XX")
+        elif ifeq is not None:
+            args += ["IFEQ", ifeq]
+        elif ifne is not None:
+            args += ["IFNE", ifne]
+        elif ifdeq is not None:
+            args += ["IFDEQ", ifdeq]
+        elif ifdne is not None:
+            args += ["IFDNE", ifdne]
         if get:
             args.append("GET")
+        args += _expiry_args("set", ex, px, exat, pxat)
+        if keepttl:
+            args.append("KEEPTTL")
         return self._call(*args)
+
+    def __setitem__(self, name: KeyT, value: EncodableT) -> None:
+        """``rc[name] = value``: :meth:`set` (sync client only, as in redis-py)."""
+        _refuse_on_asyncio(self, "assignment")
+        self.set(name, value)
+
+    def __getitem__(self, name: KeyT) -> ResponseT:
+        """``rc[name]``: the value, or :class:`KeyError` when the key does not exist (sync
+        client only, as in redis-py)."""
+        _refuse_on_asyncio(self, "retrieval")
+        value = self.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
 
     def setex(self, name: KeyT, time: ExpiryT, value: EncodableT) -> ResponseT:
         """``SETEX``: sets with a timeout in seconds; ``True``."""
         return self._call("SETEX", name, _seconds(time), value)
 
+    def psetex(self, name: KeyT, time_ms: ExpiryT, value: EncodableT) -> ResponseT:
+        """``PSETEX``: sets with a timeout in milliseconds (or a ``timedelta``); ``True``."""
+        return self._call("PSETEX", name, _millis(time_ms), value)
+
     def setnx(self, name: KeyT, value: EncodableT) -> ResponseT:
         """``SETNX``: ``True`` if the key was set."""
         return self._call("SETNX", name, value)
+
+    def getset(self, name: KeyT, value: EncodableT) -> ResponseT:
+        """Sets ``name`` and returns its old value (``None`` if it had none)."""
+        return self._call("GETSET", name, value)
+
+    def getdel(self, name: KeyT) -> ResponseT:
+        """Returns the value of ``name`` (or ``None``) and deletes the key."""
+        return self._call("GETDEL", name)
+
+    def getex(
+        self,
+        name: KeyT,
+        ex: Optional[ExpiryT] = None,
+        px: Optional[ExpiryT] = None,
+        exat: Optional[AbsExpiryT] = None,
+        pxat: Optional[AbsExpiryT] = None,
+        persist: bool = False,
+    ) -> ResponseT:
+        """The value of ``name`` (or ``None``), setting or removing (``persist``) its
+        timeout; at most one of ``ex``, ``px``, ``exat``, ``pxat``, ``persist``."""
+        if not _at_most_one(
+            (ex is not None, px is not None, exat is not None, pxat is not None, persist)
+        ):
+            raise DataError(
+                "getex(): ex, px, exat, pxat and persist are mutually exclusive; give at "
+                "most one of them"
+            )
+        args: list[EncodableT] = ["GETEX", name]
+        args += _expiry_args("getex", ex, px, exat, pxat)
+        if persist:
+            args.append("PERSIST")
+        return self._call(*args)
+
+    def getrange(self, key: KeyT, start: int, end: int) -> ResponseT:
+        """The substring from ``start`` to ``end`` (both included, negative from the end)."""
+        return self._call("GETRANGE", key, start, end)
+
+    def substr(self, name: KeyT, start: int, end: int = -1) -> ResponseT:
+        """As :meth:`getrange`, ``end`` defaulting to the last byte."""
+        return self._call("SUBSTR", name, start, end)
+
+    def setrange(self, name: KeyT, offset: int, value: EncodableT) -> ResponseT:
+        """Overwrites from ``offset`` (zero-padding as needed); the new length."""
+        return self._call("SETRANGE", name, offset, value)
+
+    def lcs(
+        self,
+        key1: KeyT,
+        key2: KeyT,
+        len: Optional[bool] = False,
+        idx: Optional[bool] = False,
+        minmatchlen: Optional[int] = 0,
+        withmatchlen: Optional[bool] = False,
+    ) -> ResponseT:
+        """The longest common subsequence of two strings (keys in one slot): the string,
+        its length with ``len=True``, or the matches with ``idx=True`` (RESP2: a list
+        ``[b"matches", [...], b"len", n]``; RESP3: a dict)."""
+        args: list[EncodableT] = ["LCS", key1, key2]
+        if len:
+            args.append("LEN")
+        if idx:
+            args.append("IDX")
+        if minmatchlen is not None and minmatchlen != 0:
+            args += ["MINMATCHLEN", minmatchlen]
+        if withmatchlen:
+            args.append("WITHMATCHLEN")
+        return self._call(*args)
 
     def mget(self, keys: Union[KeyT, Iterable[KeyT]], *args: EncodableT) -> ResponseT:
         """Values of many keys (any slots), in order; ``None`` for missing keys. ``keys`` is
@@ -68,9 +261,40 @@ class StringCommands(CommandsBase):
         ``mget(["a", "b"], "c")``)."""
         return self._call("MGET", *_list_or_args(keys, args))
 
+    def mget_nonatomic(self, keys: Union[KeyT, Iterable[KeyT]], *args: KeyT) -> ResponseT:
+        """As :meth:`mget` (redis-py's cluster name for an MGET over many slots): the
+        values in the order of the keys; ``[]`` for no keys."""
+        names = _list_or_args(keys, args)
+        if not names:
+            return self._call_with(_empty_list, "PING")
+        return self._call("MGET", *names)
+
     def mset(self, mapping: Mapping[KeyT, EncodableT]) -> ResponseT:
         """Sets many keys (any slots); ``True``."""
         items: list[EncodableT] = ["MSET"]
+        for k, v in mapping.items():
+            items += [k, v]
+        return self._call(*items)
+
+    def mset_nonatomic(self, mapping: Mapping[KeyT, EncodableT]) -> ResponseT:
+        """Sets many keys (any slots), not atomically across slots; as redis-py's
+        ``RedisCluster``, a list with one ``True`` per slot the keys span (``[]`` for an
+        empty mapping)."""
+        if not mapping:
+            return self._call_with(_empty_list, "PING")
+        items: list[EncodableT] = ["MSET"]
+        for k, v in mapping.items():
+            items += [k, v]
+        slots = len({_key_slot(k) for k in mapping})
+
+        def per_slot(reply: Any) -> Any:
+            return [reply] * slots if reply is True else reply
+
+        return self._call_with(per_slot, *items)
+
+    def msetnx(self, mapping: Mapping[KeyT, EncodableT]) -> ResponseT:
+        """Sets the keys (all in one slot) only if none exists; ``True`` if they were set."""
+        items: list[EncodableT] = ["MSETNX"]
         for k, v in mapping.items():
             items += [k, v]
         return self._call(*items)
@@ -102,3 +326,13 @@ class StringCommands(CommandsBase):
     def strlen(self, name: KeyT) -> ResponseT:
         """Length of the string value."""
         return self._call("STRLEN", name)
+
+
+def _refuse_on_asyncio(client: object, what: str) -> None:
+    """The ``rc[key]`` dunders block for a reply, so the asyncio client and pipeline refuse
+    them with ``TypeError``, as redis-py's asyncio client does."""
+    if hasattr(type(client), "__aenter__"):
+        raise TypeError(
+            f"the asyncio client does not support item {what} (rc[key]): await the "
+            "method instead (get, set, delete, exists)"
+        )
