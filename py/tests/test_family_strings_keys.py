@@ -637,3 +637,77 @@ def test_same_replies_as_redis_py(cluster: Cluster, p: str, protocol: int, decod
         ours.close()
     for (method, args, kwargs), want, have in zip(_SCRIPT + [("bitfield", (), {})], expected, got):
         assert (type(have), have) == (type(want), want), (method, args, kwargs)
+
+
+def test_redis_8_commands_argv_on_a_fake_node() -> None:
+    """DELEX, DIGEST and INCREX need Redis 8.4+ (the test cluster runs an older server):
+    their argv and client-side validation, checked on a fake node."""
+
+    def script(argv: list[bytes]) -> bytes:
+        name = argv[0].upper()
+        if name == b"INCREX":
+            return encode(["5", "2"])
+        if name == b"DIGEST":
+            return encode("e3b0c44298fc1c14")
+        return encode(1)
+
+    with FakeNode(script) as node:
+        rc = slotwise.Cluster(startup_nodes=[node.addr])
+        try:
+            assert rc.delex("k") == 1
+            assert rc.delex("k", ifeq="v") == 1
+            assert rc.delex("k", ifdne="abc") == 1
+            with pytest.raises(ValueError, match="mutually exclusive"):
+                rc.delex("k", ifeq="v", ifne="w")
+            assert rc.digest("k") == b"e3b0c44298fc1c14"
+            assert rc.increx("k") == [b"5", b"2"]
+            rc.increx("k", byint=2, lbound=0, ubound=10, saturate=True, ex=5, enx=True)
+            rc.increx("k", byfloat=0.5, pxat=datetime.datetime.fromtimestamp(2_000_000_000))
+            rc.increx("k", px=datetime.timedelta(seconds=1), persist=False)
+            rc.increx("k", persist=True)
+            for bad, words in (
+                ({"byint": 1, "byfloat": 1.0}, "byfloat and byint"),
+                ({"ex": 1, "persist": True}, "mutually exclusive"),
+                ({"enx": True}, "enx needs"),
+                ({"ex": 1.5}, "ex must be"),
+            ):
+                with pytest.raises(slotwise.DataError, match=words):
+                    rc.increx("k", **bad)
+        finally:
+            rc.close()
+        sent = [a for a in node.received if a[0] in (b"DELEX", b"DIGEST", b"INCREX")]
+        assert sent == [
+            [b"DELEX", b"k"],
+            [b"DELEX", b"k", b"IFEQ", b"v"],
+            [b"DELEX", b"k", b"IFDNE", b"abc"],
+            [b"DIGEST", b"k"],
+            [b"INCREX", b"k"],
+            [
+                *[b"INCREX", b"k", b"BYINT", b"2", b"LBOUND", b"0", b"UBOUND", b"10"],
+                *[b"SATURATE", b"EX", b"5", b"ENX"],
+            ],
+            [b"INCREX", b"k", b"BYFLOAT", b"0.5", b"PXAT", b"2000000000000"],
+            [b"INCREX", b"k", b"PX", b"1000"],
+            [b"INCREX", b"k", b"PERSIST"],
+        ]
+
+
+def test_set_conditions_of_redis_8_argv_on_a_fake_node() -> None:
+    def script(argv: list[bytes]) -> bytes:
+        return encode("old") if b"GET" in argv else b"+OK\r\n"
+
+    with FakeNode(script) as node:
+        rc = slotwise.Cluster(startup_nodes=[node.addr])
+        try:
+            assert rc.set("k", "v", ifeq="old", get=True, ex=5) == b"old"
+            assert rc.set("k", "v", ifne=b"old", keepttl=True) is True
+            assert rc.set("k", "v", ifdeq="ab12", pxat=7) is True
+            assert rc.set("k", "v", ifdne="ab12") is True
+        finally:
+            rc.close()
+        assert [a for a in node.received if a[0] == b"SET"] == [
+            [b"SET", b"k", b"v", b"IFEQ", b"old", b"GET", b"EX", b"5"],
+            [b"SET", b"k", b"v", b"IFNE", b"old", b"KEEPTTL"],
+            [b"SET", b"k", b"v", b"IFDEQ", b"ab12", b"PXAT", b"7"],
+            [b"SET", b"k", b"v", b"IFDNE", b"ab12"],
+        ]

@@ -49,6 +49,38 @@ class KeyCommands(CommandsBase):
         _refuse_on_asyncio(self, "deletion")
         self.delete(name)
 
+    def delex(
+        self,
+        name: KeyT,
+        ifeq: Optional[Union[bytes, str]] = None,
+        ifne: Optional[Union[bytes, str]] = None,
+        ifdeq: Optional[str] = None,
+        ifdne: Optional[str] = None,
+    ) -> ResponseT:
+        """DELEX (Redis 8.4): deletes ``name`` if its value equals ``ifeq`` / differs from
+        ``ifne`` / its digest equals ``ifdeq`` / differs from ``ifdne`` (at most one, else
+        ``ValueError`` as in redis-py); 1 if deleted, else 0."""
+        conditions = [x is not None for x in (ifeq, ifne, ifdeq, ifdne)]
+        if sum(conditions) > 1:
+            raise ValueError(
+                "delex(): ifeq, ifne, ifdeq and ifdne are mutually exclusive; give at most one"
+            )
+        args: list[EncodableT] = ["DELEX", name]
+        if ifeq is not None:
+            args += ["IFEQ", ifeq]
+        elif ifne is not None:
+            args += ["IFNE", ifne]
+        elif ifdeq is not None:
+            args += ["IFDEQ", ifdeq]
+        elif ifdne is not None:
+            args += ["IFDNE", ifdne]
+        return self._call(*args)
+
+    def digest(self, name: KeyT) -> ResponseT:
+        """DIGEST (Redis 8.4): the XXH3 digest of the string at ``name`` as 16 hex digits,
+        or ``None``."""
+        return self._call("DIGEST", name)
+
     def unlink(self, *names: KeyT) -> ResponseT:
         """Unlinks keys (any slots), each its own argument; the number unlinked."""
         return self._call("UNLINK", *names)

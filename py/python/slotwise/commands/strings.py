@@ -299,6 +299,55 @@ class StringCommands(CommandsBase):
             items += [k, v]
         return self._call(*items)
 
+    def increx(
+        self,
+        name: KeyT,
+        *,
+        byfloat: Optional[EncodableT] = None,
+        byint: Optional[EncodableT] = None,
+        lbound: Optional[EncodableT] = None,
+        ubound: Optional[EncodableT] = None,
+        saturate: bool = False,
+        ex: Optional[ExpiryT] = None,
+        px: Optional[ExpiryT] = None,
+        exat: Optional[AbsExpiryT] = None,
+        pxat: Optional[AbsExpiryT] = None,
+        persist: bool = False,
+        enx: bool = False,
+    ) -> ResponseT:
+        """INCREX (Redis 8.6): increments (``byint``, or ``byfloat``; by 1 without either)
+        within ``lbound``/``ubound`` (``saturate`` clamps instead of refusing), optionally
+        setting the timeout (``enx``: only when the key has none); ``[new value,
+        increment]``."""
+        if byfloat is not None and byint is not None:
+            raise DataError("increx(): byfloat and byint are mutually exclusive; give one")
+        if not _at_most_one(
+            (ex is not None, px is not None, exat is not None, pxat is not None, persist)
+        ):
+            raise DataError(
+                "increx(): ex, px, exat, pxat and persist are mutually exclusive; give at "
+                "most one of them"
+            )
+        if enx and ex is None and px is None and exat is None and pxat is None:
+            raise DataError("increx(): enx needs one of ex, px, exat or pxat")
+        args: list[EncodableT] = ["INCREX", name]
+        if byfloat is not None:
+            args += ["BYFLOAT", byfloat]
+        elif byint is not None:
+            args += ["BYINT", byint]
+        if lbound is not None:
+            args += ["LBOUND", lbound]
+        if ubound is not None:
+            args += ["UBOUND", ubound]
+        if saturate:
+            args.append("SATURATE")
+        args += _expiry_args("increx", ex, px, exat, pxat)
+        if persist:
+            args.append("PERSIST")
+        if enx:
+            args.append("ENX")
+        return self._call(*args)
+
     def incr(self, name: KeyT, amount: int = 1) -> ResponseT:
         """Increments by ``amount``; the new value."""
         return self._call("INCRBY", name, amount)
