@@ -12,7 +12,7 @@ converted in the native module (``GET`` gives ``bytes``, ``SET`` gives ``True``,
 from ._base import EncodableT, KeyT, ResponseT, parse_info
 from .strings import StringCommands
 from .keys import KeyCommands
-from .bitmaps import BitFieldOperation, BitmapCommands
+from .bitmaps import BitmapCommands
 from .hashes import HashCommands
 from .lists import ListCommands
 from .sets import SetCommands
@@ -37,4 +37,4 @@ class Commands(
     """Redis commands with redis-py's signatures, every family."""
 
 
-__all__ = ["BitFieldOperation", "Commands", "EncodableT", "KeyT", "ResponseT", "parse_info"]
+__all__ = ["Commands", "EncodableT", "KeyT", "ResponseT", "parse_info"]
