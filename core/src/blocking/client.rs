@@ -212,6 +212,17 @@ impl Client {
         scan.on_reply(reply).map(Some)
     }
 
+    /// Runs one command on the node at `addr` (`host:port`, a node of the current slot
+    /// map), whatever its keys: node-targeted admin commands (redis-py's `target_nodes=`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when `addr` is not a known node; otherwise as [`Client::query`].
+    pub fn exec_on(&self, addr: &str, cmd: Cmd) -> Result<Value> {
+        let mut plan = Plan::on_known_node(&self.inner.router, addr, cmd, Instant::now())?;
+        self.live().run_one(&mut plan)
+    }
+
     /// The counters (MOVED, ASK, retries, refreshes, reconnects).
     pub fn stats(&self) -> Stats {
         self.inner.router.stats()

@@ -228,6 +228,25 @@ impl Plan<'static> {
         plan
     }
 
+    /// [`Plan::on_node`] for a node named by the caller (`host:port`): refused unless the
+    /// current slot map lists it, so a typo never opens a connection to an unknown address.
+    pub fn on_known_node(
+        router: &Router,
+        addr: &str,
+        cmd: Cmd,
+        now: Instant,
+    ) -> Result<Self, Error> {
+        let topology = router.topology();
+        let Some(node) = topology.all_nodes().find(|a| &***a == addr) else {
+            return Err(Error::Config(format!(
+                "{} is not a node of the cluster's current slot map; pick one of the nodes \
+                 the client lists (get_nodes() in Python)",
+                addr.escape_debug()
+            )));
+        };
+        Ok(Plan::on_node(router, node.clone(), cmd, now))
+    }
+
     /// A plan for `MULTI`, `cmds`, `EXEC` on one node, atomically. Every key of every
     /// command must hash to one slot: otherwise the plan fails before anything is sent.
     /// `WAIT`/`WAITAOF` among `cmds` are sent right after `EXEC` (inside MULTI they would

@@ -1138,3 +1138,17 @@ fn an_ask_inside_a_transaction_waits_instead_of_following() {
     assert_eq!(nodes_of(&again), [P0]);
     assert!(one(plan).is_ok());
 }
+
+#[test]
+fn on_known_node_runs_on_that_node_only_and_refuses_unknown_addresses() {
+    let r = router();
+    let now = Instant::now();
+    // the command goes to the named node (a replica), whatever the command
+    let mut plan = Plan::on_known_node(&r, R1, cmd("DBSIZE"), now).unwrap();
+    let sent = round(&mut plan, &r, now, |_, _| Value::Int(4));
+    assert_eq!(nodes_of(&sent), [R1]);
+    assert_eq!(one(plan).unwrap(), Value::Int(4));
+    let e = Plan::on_known_node(&r, "127.0.0.1:1", cmd("PING"), now).unwrap_err();
+    assert!(matches!(e, Error::Config(_)), "{e:?}");
+    assert!(e.to_string().contains("127.0.0.1:1 is not a node"), "{e}");
+}
