@@ -13,7 +13,7 @@ use slotwise::aio;
 use crate::bridge::{Bridge, Done, LoopBridge, Out};
 use crate::config::Config;
 use crate::sync_client::{pattern, Scan};
-use crate::{args, batch, errors, io_thread, reply};
+use crate::{args, batch, errors, io_thread, nodes, reply};
 
 /// A connected asyncio cluster client (use `slotwise.asyncio.Cluster`).
 #[pyclass(frozen, module = "slotwise._native")]
@@ -134,6 +134,31 @@ impl AsyncClient {
         self.run(py, cmd, reply::Shape::Raw)
     }
 
+    /// Runs one command on the node at `node` (`host:port`, a node of the slot map),
+    /// whatever its keys (redis-py's `target_nodes=`); returns a future of its reply.
+    #[pyo3(signature = (node, *args))]
+    fn execute_on(
+        &self,
+        py: Python<'_>,
+        node: String,
+        args: &Bound<'_, PyTuple>,
+    ) -> PyResult<Py<PyAny>> {
+        self.check_usable(py)?;
+        let cmd = args::command(args)?;
+        let shape = reply::shape_of(&cmd);
+        let fut = self.future(py)?;
+        let done_fut = fut.clone_ref(py);
+        let (client, bridge, decode) = (self.inner.clone(), self.bridge.clone(), self.decode);
+        queue(py, &self.bridge, async move {
+            let r = client.exec_on(&node, cmd).await;
+            bridge.complete(Done {
+                fut: done_fut,
+                out: Out::Reply(r, shape, decode),
+            });
+        })?;
+        Ok(fut)
+    }
+
     /// Refreshes the slot map now (normally automatic); returns a future of `None`.
     fn refresh_topology(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.check_usable(py)?;
@@ -216,6 +241,16 @@ impl AsyncClient {
             .primaries()
             .map(|a| a.to_string())
             .collect()
+    }
+
+    /// Every node of the slot map as `(address, is_primary)`, primaries first.
+    fn nodes(&self) -> Vec<(String, bool)> {
+        nodes::all(&self.inner.topology())
+    }
+
+    /// The nodes serving `slot`: its primary, then its replicas (empty when unassigned).
+    fn slot_nodes(&self, slot: u16) -> Vec<String> {
+        nodes::of_slot(&self.inner.topology(), slot)
     }
 
     /// Closes every connection: requests in flight fail with `ConnectionError` (code

@@ -17,6 +17,7 @@ mod bridge;
 mod config;
 mod errors;
 mod io_thread;
+mod nodes;
 mod reply;
 mod sync_client;
 
@@ -27,6 +28,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<sync_client::Scan>()?;
     m.add_class::<aio_client::AsyncClient>()?;
     m.add_class::<bridge::LoopBridge>()?;
+    m.add_function(wrap_pyfunction!(nodes::key_slot, m)?)?;
     errors::register(m)?;
     Ok(())
 }

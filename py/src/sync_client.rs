@@ -11,7 +11,7 @@ use slotwise::scan::ClusterScan;
 
 use crate::config::Config;
 use crate::reply::{self, Shape};
-use crate::{args, batch, errors};
+use crate::{args, batch, errors, nodes};
 
 /// A connected cluster client (use `slotwise.Cluster`).
 #[pyclass(frozen, module = "slotwise._native")]
@@ -119,6 +119,22 @@ impl Client {
         answer(py, r, Shape::Raw, self.decode)
     }
 
+    /// Runs one command on the node at `node` (`host:port`, a node of the slot map),
+    /// whatever its keys (redis-py's `target_nodes=`), and converts its reply.
+    #[pyo3(signature = (node, *args))]
+    fn execute_on(
+        &self,
+        py: Python<'_>,
+        node: &str,
+        args: &Bound<'_, PyTuple>,
+    ) -> PyResult<Py<PyAny>> {
+        let cmd = args::command(args)?;
+        let shape = reply::shape_of(&cmd);
+        let client = &self.inner;
+        let r = py.detach(|| client.exec_on(node, cmd));
+        answer(py, r, shape, self.decode)
+    }
+
     /// Runs a pipeline of argv tuples; returns every result in order (errors as exception
     /// instances). With `transaction`, runs MULTI/EXEC (keys must share one slot). The
     /// commands at the indexes in `raw` get the generic conversion only.
@@ -180,6 +196,16 @@ impl Client {
             .primaries()
             .map(|a| a.to_string())
             .collect()
+    }
+
+    /// Every node of the slot map as `(address, is_primary)`, primaries first.
+    fn nodes(&self) -> Vec<(String, bool)> {
+        nodes::all(&self.inner.topology())
+    }
+
+    /// The nodes serving `slot`: its primary, then its replicas (empty when unassigned).
+    fn slot_nodes(&self, slot: u16) -> Vec<String> {
+        nodes::of_slot(&self.inner.topology(), slot)
     }
 
     /// Refreshes the slot map now (normally automatic).

@@ -68,13 +68,20 @@ def redact(text: str) -> str:
 class ClusterNode:
     """A ``host:port`` seed, as in ``redis.cluster.ClusterNode``."""
 
-    def __init__(self, host: str = "localhost", port: int = 6379) -> None:
+    def __init__(
+        self, host: str = "localhost", port: int = 6379, server_type: Optional[str] = None
+    ) -> None:
         self.host = host
         self.port = int(port)
         self.name = join(host, self.port)
+        #: ``"primary"`` or ``"replica"`` for the nodes the client lists, else ``None``.
+        self.server_type = server_type
 
     def __repr__(self) -> str:
-        return f"ClusterNode(host={self.host!r}, port={self.port})"
+        return (
+            f"ClusterNode(host={self.host!r}, port={self.port}, "
+            f"server_type={self.server_type!r})"
+        )
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ClusterNode) and other.name == self.name

@@ -40,8 +40,9 @@ from typing import (
 
 from . import _native, _options
 from .commands import Commands, EncodableT, KeyT
+from .commands.cluster import ClusterNodes, TargetNodesT, combine
 from ._options import AddressRemap, ClusterNode, StartupNode
-from .client import Stats, _finish, _keep_type
+from .client import Stats, _finish, _keep_type, _no_targets_in_pipeline
 from .exceptions import ConnectionError, DataError, RedisError, _error
 
 __all__ = ["Cluster", "Pipeline", "ClusterNode"]
@@ -82,7 +83,7 @@ def _close_connected(fut: "asyncio.Future[Any]") -> None:
         fut.result().close()
 
 
-class Cluster(Commands):
+class Cluster(Commands, ClusterNodes):
     """An asyncio Redis Cluster client: a drop-in for ``redis.asyncio.RedisCluster``.
 
     Takes the same arguments as :class:`slotwise.Cluster`. Connects on first use (or
@@ -273,6 +274,25 @@ class Cluster(Commands):
     async def _call_raw_with(self, post: Callable[[Any], Any], *args: EncodableT) -> Any:
         return post(await self._within_deadline([args], lambda c: c.execute_raw(*args)))
 
+    async def _call_on(
+        self,
+        target_nodes: TargetNodesT,
+        post: Optional[Callable[[Any], Any]],
+        *args: EncodableT,
+    ) -> Any:
+        n = await self._client()
+        nodes = self._target_nodes(target_nodes)
+        replies = await asyncio.gather(*(n.execute_on(node.name, *args) for node in nodes))
+        res = {
+            node.name: r if post is None else post(r) for node, r in zip(nodes, replies)
+        }
+        return combine(args, res)
+
+    def _topology_source(self) -> Optional[_native.AsyncClient]:
+        return self._native
+
+    _is_async = True
+
     def pipeline(self, transaction: bool = False) -> "Pipeline":
         """A pipeline; ``await pipe.execute()`` sends it (see
         :meth:`slotwise.Cluster.pipeline`)."""
@@ -310,11 +330,6 @@ class Cluster(Commands):
             refreshes=s["refreshes"],
             reconnects=s["reconnects"],
         )
-
-    async def get_primaries(self) -> List[ClusterNode]:
-        """The primaries of the current slot map."""
-        n = await self._client()
-        return [ClusterNode(*_options.split(a)) for a in n.primaries()]
 
     async def refresh_topology(self) -> None:
         """Reloads the slot map now (it is normally refreshed automatically)."""
@@ -367,6 +382,8 @@ class Pipeline(Commands):
     """Queued commands for one round trip per node: ``await pipe.execute()``. Command
     methods queue and return the pipeline (no ``await``)."""
 
+    _queues_commands = True
+
     def __init__(self, client: Cluster, transaction: bool = False) -> None:
         self._client = client
         self.transaction = transaction
@@ -390,6 +407,9 @@ class Pipeline(Commands):
         self._call_with(post, *args)
         self._raw.append(len(self._commands) - 1)
         return self
+
+    def _call_on(self, target_nodes: Any, post: Any, *args: EncodableT) -> "Pipeline":
+        raise _no_targets_in_pipeline()
 
     def __len__(self) -> int:
         return len(self._commands)

@@ -7,8 +7,9 @@ from typing import Any, Callable, Iterable, Iterator, List, Optional, Tuple, Typ
 
 from . import _native, _options
 from .commands import Commands, EncodableT, KeyT
+from .commands.cluster import ClusterNodes, TargetNodesT, _Topology, combine
 from ._options import AddressRemap, ClusterNode, StartupNode
-from .exceptions import CrossSlotError, DataError, RedisError
+from .exceptions import CrossSlotError, DataError, RedisError, _error
 
 
 class Stats(TypedDict):
@@ -70,7 +71,16 @@ def _keep_type(page: List[Any], types: List[Any], want: str) -> List[Any]:
     return out
 
 
-class Cluster(Commands):
+def _no_targets_in_pipeline() -> DataError:
+    return _error(
+        DataError,
+        "target_nodes= is not taken in a pipeline (its commands are routed by their keys); "
+        "call the method on the client instead",
+        "DATA",
+    )
+
+
+class Cluster(Commands, ClusterNodes):
     """A Redis Cluster client: a drop-in for ``redis.RedisCluster``.
 
     Connects on construction (discovers the slot map from any reachable seed), sends each
@@ -157,6 +167,21 @@ class Cluster(Commands):
     def _call_raw_with(self, post: Callable[[Any], Any], *args: EncodableT) -> Any:
         return post(self._native.execute_raw(*args))
 
+    def _call_on(
+        self,
+        target_nodes: TargetNodesT,
+        post: Optional[Callable[[Any], Any]],
+        *args: EncodableT,
+    ) -> Any:
+        res: dict[str, Any] = {}
+        for node in self._target_nodes(target_nodes):
+            r = self._native.execute_on(node.name, *args)
+            res[node.name] = r if post is None else post(r)
+        return combine(args, res)
+
+    def _topology_source(self) -> Optional[_Topology]:
+        return self._native
+
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> "Cluster":
         """A client from ``redis://[[user]:password@]host:port[,host2:port2...]`` (``rediss://``
@@ -200,10 +225,6 @@ class Cluster(Commands):
             reconnects=s["reconnects"],
         )
 
-    def get_primaries(self) -> List[ClusterNode]:
-        """The primaries of the current slot map."""
-        return [ClusterNode(*_options.split(a)) for a in self._native.primaries()]
-
     def refresh_topology(self) -> None:
         """Reloads the slot map now (it is normally refreshed automatically)."""
         self._native.refresh()
@@ -236,6 +257,8 @@ class Pipeline(Commands):
     on exit.
     """
 
+    _queues_commands = True
+
     def __init__(self, client: Cluster, transaction: bool = False) -> None:
         self._client = client
         self.transaction = transaction
@@ -259,6 +282,9 @@ class Pipeline(Commands):
         self._call_with(post, *args)
         self._raw.append(len(self._commands) - 1)
         return self
+
+    def _call_on(self, target_nodes: Any, post: Any, *args: EncodableT) -> "Pipeline":
+        raise _no_targets_in_pipeline()
 
     def __len__(self) -> int:
         return len(self._commands)

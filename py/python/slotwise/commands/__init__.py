@@ -10,6 +10,7 @@ converted in the native module (``GET`` gives ``bytes``, ``SET`` gives ``True``,
 """
 
 from ._base import EncodableT, KeyT, ResponseT, parse_info
+from .server import ServerCommands
 from .strings import StringCommands
 from .keys import KeyCommands
 from .bitmaps import BitmapCommands
@@ -18,11 +19,12 @@ from .lists import ListCommands
 from .sets import SetCommands
 from .sorted_sets import SortedSetCommands
 from .hyperloglog import HyperLogLogCommands
-from .server import ServerCommands
 from .streams import StreamCommands
+from .scripting import ScriptingCommands
 
 
 class Commands(
+    ServerCommands,  # first: its keys()/dbsize() take target_nodes
     StringCommands,
     KeyCommands,
     BitmapCommands,
@@ -31,8 +33,8 @@ class Commands(
     SetCommands,
     SortedSetCommands,
     HyperLogLogCommands,
-    ServerCommands,
     StreamCommands,
+    ScriptingCommands,
 ):
     """Redis commands with redis-py's signatures, every family."""
 

@@ -1,0 +1,315 @@
+"""The cluster's nodes, as redis-py's ``RedisCluster`` shows them: :class:`ClusterNode`
+objects, ``get_nodes()`` / ``get_primaries()`` / ``get_node_from_key()`` / ``keyslot()``...,
+the node flags (``RedisCluster.PRIMARIES``...) and ``target_nodes=`` resolution, with
+redis-py's way of combining the replies of several nodes."""
+
+from __future__ import annotations
+
+import random
+from typing import Any, Callable, Dict, List, Optional, Union
+
+from .. import _native
+from .._options import ClusterNode, split
+from ..exceptions import DataError, _error
+from ._base import CommandsBase, EncodableT, KeyT, ResponseT
+
+PRIMARY = "primary"
+REPLICA = "replica"
+
+#: What ``target_nodes=`` takes: a node flag, a node, a list of nodes or ``{name: node}``.
+TargetNodesT = Union[str, ClusterNode, List[ClusterNode], Dict[Any, ClusterNode]]
+
+
+def _all_true(res: Dict[str, Any]) -> Any:
+    return all(res.values())
+
+
+def _merged(res: Dict[str, Any]) -> Any:
+    out: set[Any] = set()
+    for v in res.values():
+        out.update(v)
+    return list(out)
+
+
+def _last(res: Dict[str, Any]) -> Any:
+    return list(res.values()).pop()
+
+
+def _all_per_sha(res: Dict[str, Any]) -> Any:
+    return [all(k) for k in zip(*res.values())]
+
+
+#: redis-py's RedisCluster.RESULT_CALLBACKS: how the replies of several nodes (``{node
+#: name: reply}``) become one; a command not listed gives its reply when one node ran it,
+#: else the dict.
+_COMBINE: Dict[str, Callable[[Dict[str, Any]], Any]] = {
+    "PING": _all_true,
+    "CONFIG SET": _all_true,
+    "CONFIG REWRITE": _all_true,
+    "CONFIG RESETSTAT": _all_true,
+    "CLIENT SETNAME": _all_true,
+    "BGSAVE": _all_true,
+    "SLOWLOG RESET": _all_true,
+    "SAVE": _all_true,
+    "MEMORY PURGE": _all_true,
+    "CLIENT PAUSE": _all_true,
+    "CLIENT UNPAUSE": _all_true,
+    "SCRIPT FLUSH": _all_true,
+    "DBSIZE": lambda res: sum(res.values()),
+    "WAIT": lambda res: sum(res.values()),
+    "KEYS": _merged,
+    "PUBSUB CHANNELS": _merged,
+    "PUBSUB SHARDCHANNELS": _merged,
+    "PUBSUB NUMPAT": lambda res: sum(res.values()),
+    "SCRIPT LOAD": _last,
+    "SCRIPT EXISTS": _all_per_sha,
+}
+
+#: Commands whose second word names the subcommand (``CONFIG GET``...).
+_CONTAINERS = frozenset(
+    {"ACL", "CLIENT", "CLUSTER", "COMMAND", "CONFIG", "FUNCTION", "LATENCY", "MEMORY",
+     "MODULE", "PUBSUB", "SCRIPT", "SLOWLOG"}
+)
+
+
+def _text(a: Any) -> str:
+    if isinstance(a, (bytes, bytearray, memoryview)):
+        return bytes(a).decode(errors="replace").upper()
+    return str(a).upper()
+
+
+def combine(argv: tuple[EncodableT, ...], res: Dict[str, Any]) -> Any:
+    """The replies of the target nodes (``{node name: reply}``) as redis-py combines them."""
+    name = _text(argv[0])
+    if name in _CONTAINERS and len(argv) > 1:
+        name = f"{name} {_text(argv[1])}"
+    how = _COMBINE.get(name)
+    if how is not None:
+        return how(res)
+    if len(res) == 1:
+        return next(iter(res.values()))
+    return res
+
+
+class NodeFlags:
+    """redis-py's node flags, for ``target_nodes=``."""
+
+    PRIMARIES = "primaries"
+    REPLICAS = "replicas"
+    ALL_NODES = "all"
+    RANDOM = "random"
+    DEFAULT_NODE = "default-node"
+
+
+_FLAGS = (
+    NodeFlags.PRIMARIES,
+    NodeFlags.REPLICAS,
+    NodeFlags.ALL_NODES,
+    NodeFlags.RANDOM,
+    NodeFlags.DEFAULT_NODE,
+)
+
+_Topology = Union[_native.Client, _native.AsyncClient]
+
+
+class ClusterNodes(NodeFlags):
+    """The node API of both clients (plain methods, in asyncio too, as in redis-py). Before
+    an asyncio client has connected, it knows no node: the lists are empty."""
+
+    _default_node: Optional[ClusterNode] = None
+
+    def _topology_source(self) -> Optional[_Topology]:
+        raise NotImplementedError
+
+    def get_nodes(self) -> List[ClusterNode]:
+        """Every node of the current slot map (primaries first), ``server_type`` set."""
+        n = self._topology_source()
+        if n is None:
+            return []
+        return [
+            ClusterNode(*split(addr), server_type=PRIMARY if primary else REPLICA)
+            for addr, primary in n.nodes()
+        ]
+
+    def get_primaries(self) -> List[ClusterNode]:
+        """The primaries of the current slot map."""
+        return [n for n in self.get_nodes() if n.server_type == PRIMARY]
+
+    def get_replicas(self) -> List[ClusterNode]:
+        """The replicas of the current slot map."""
+        return [n for n in self.get_nodes() if n.server_type == REPLICA]
+
+    def get_random_node(self) -> ClusterNode:
+        """One node of the cluster, chosen at random."""
+        nodes = self.get_nodes()
+        if not nodes:
+            raise _no_nodes()
+        return random.choice(nodes)
+
+    def get_node(
+        self,
+        host: Optional[str] = None,
+        port: Optional[int] = None,
+        node_name: Optional[str] = None,
+    ) -> Optional[ClusterNode]:
+        """The node at ``host``/``port`` or named ``node_name`` (``"host:port"``), or
+        ``None`` when the cluster has no such node."""
+        if host and port:
+            want = ClusterNode(host, int(port)).name
+        elif node_name:
+            want = node_name
+        else:
+            return None
+        for n in self.get_nodes():
+            if n.name == want:
+                return n
+        return None
+
+    def get_default_node(self) -> Optional[ClusterNode]:
+        """The node of ``target_nodes=DEFAULT_NODE``: set with :meth:`set_default_node`,
+        else the first primary (``None`` before an asyncio client connected)."""
+        d = self._default_node
+        if d is not None and self.get_node(node_name=d.name) is not None:
+            return d
+        primaries = self.get_primaries()
+        return primaries[0] if primaries else None
+
+    def set_default_node(self, node: Optional[ClusterNode]) -> bool:
+        """Makes ``node`` the default node; ``False`` (nothing changed) when it is not a
+        node of the cluster."""
+        if node is None or self.get_node(node_name=node.name) is None:
+            return False
+        self._default_node = node
+        return True
+
+    def keyslot(self, key: EncodableT) -> int:
+        """The hash slot of ``key`` (hash tags honoured)."""
+        return _native.key_slot(key)
+
+    def get_node_from_key(self, key: EncodableT, replica: bool = False) -> Optional[ClusterNode]:
+        """The primary serving ``key``'s slot; with ``replica=True`` its first replica, or
+        ``None`` when it has none."""
+        n = self._topology_source()
+        slot = self.keyslot(key)
+        addrs = n.slot_nodes(slot) if n is not None else []
+        if not addrs:
+            raise _error(
+                DataError,
+                f'Slot "{slot}" is not covered by the cluster (refresh_topology() reloads the '
+                "slot map)",
+                "DATA",
+            )
+        if replica:
+            if len(addrs) < 2:
+                return None
+            return ClusterNode(*split(addrs[1]), server_type=REPLICA)
+        return ClusterNode(*split(addrs[0]), server_type=PRIMARY)
+
+    def _target_nodes(self, target_nodes: TargetNodesT) -> List[ClusterNode]:
+        """The nodes ``target_nodes=`` names, each checked against the slot map."""
+        if isinstance(target_nodes, str):
+            if target_nodes == NodeFlags.PRIMARIES:
+                nodes = self.get_primaries()
+            elif target_nodes == NodeFlags.REPLICAS:
+                nodes = self.get_replicas()
+            elif target_nodes == NodeFlags.ALL_NODES:
+                nodes = self.get_nodes()
+            elif target_nodes == NodeFlags.RANDOM:
+                nodes = [self.get_random_node()]
+            elif target_nodes == NodeFlags.DEFAULT_NODE:
+                d = self.get_default_node()
+                nodes = [d] if d is not None else []
+            else:
+                raise _error(
+                    DataError,
+                    f"target_nodes={target_nodes!r} is not a node flag: use one of "
+                    f"{', '.join(repr(f) for f in _FLAGS)} (RedisCluster.PRIMARIES...), a "
+                    "ClusterNode or a list of them",
+                    "DATA",
+                )
+            if not nodes:
+                raise _no_nodes(target_nodes)
+            return nodes
+        if isinstance(target_nodes, ClusterNode):
+            given: List[Any] = [target_nodes]
+        elif isinstance(target_nodes, dict):
+            given = list(target_nodes.values())
+        elif isinstance(target_nodes, (list, tuple)):
+            given = list(target_nodes)
+        else:
+            given = [target_nodes]
+        known = {n.name for n in self.get_nodes()}
+        for g in given:
+            if not isinstance(g, ClusterNode):
+                raise _error(
+                    DataError,
+                    f"target_nodes takes a node flag (RedisCluster.PRIMARIES...), a ClusterNode, "
+                    f"a list of them or {{name: ClusterNode}}, not {type(g).__name__}",
+                    "DATA",
+                )
+            if g.name not in known:
+                raise _error(
+                    DataError,
+                    f"target node {g.name} is not a node of the cluster's current slot map; "
+                    "pick one from get_nodes()",
+                    "DATA",
+                )
+        if not given:
+            raise _no_nodes("[]")
+        return given
+
+
+def _no_nodes(what: Any = None) -> DataError:
+    about = f" for target_nodes={what!r}" if what is not None else ""
+    return _error(
+        DataError,
+        f"no node of the cluster's current slot map{about} (a cluster without replicas has "
+        "no REPLICAS; an asyncio client knows its nodes once connected: await initialize())",
+        "DATA",
+    )
+
+
+class TargetedBase(CommandsBase):
+    """Command families whose methods take ``target_nodes=``: without it the command is
+    routed as usual; with it, it runs on each named node and the replies are combined as
+    redis-py combines them (see :func:`combine`)."""
+
+    #: ``_call_on(targets, post, *argv)``: run on each target node, ``post`` each reply,
+    #: combine. Pipelines refuse ``target_nodes``.
+    _call_on: Callable[..., Any]
+
+    def _targeted(
+        self,
+        target_nodes: Optional[TargetNodesT],
+        post: Optional[Callable[[Any], Any]],
+        *argv: EncodableT,
+    ) -> ResponseT:
+        if target_nodes is None:
+            if post is None:
+                return self._call(*argv)
+            return self._call_with(post, *argv)
+        return self._call_on(target_nodes, post, *argv)
+
+    def _on_default_node(
+        self,
+        target_nodes: Optional[TargetNodesT],
+        post: Optional[Callable[[Any], Any]],
+        *argv: EncodableT,
+    ) -> ResponseT:
+        """As :meth:`_targeted`, but a client sends the command to its default node when
+        no target is given (as redis-py does for CLIENT SETNAME, GETNAME...: a connection's
+        own state must be read where it was set); a pipeline routes it as usual."""
+        if target_nodes is None and not getattr(self, "_queues_commands", False):
+            target_nodes = NodeFlags.DEFAULT_NODE
+        return self._targeted(target_nodes, post, *argv)
+
+
+__all__ = [
+    "ClusterNode",
+    "ClusterNodes",
+    "KeyT",
+    "NodeFlags",
+    "TargetNodesT",
+    "TargetedBase",
+    "combine",
+]

@@ -1,0 +1,147 @@
+"""Lua scripts and functions: EVAL, EVALSHA, SCRIPT LOAD/EXISTS/FLUSH, FCALL, and
+:meth:`register_script` (a :class:`Script` object, as redis-py's)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Iterable, Optional, Union
+
+from ..exceptions import DataError, ResponseError, _error
+from ._base import EncodableT, KeyT, ResponseT
+from .cluster import TargetedBase, TargetNodesT
+
+#: A script's text, as redis-py takes it.
+ScriptTextT = Union[str, bytes]
+
+
+def _sha_text(r: Any) -> Any:
+    return r.decode() if isinstance(r, (bytes, bytearray)) else r
+
+
+def _bools(r: Any) -> Any:
+    return [bool(x) for x in r] if isinstance(r, list) else r
+
+
+def _ok_bool(r: Any) -> Any:
+    return r in (b"OK", "OK", True)
+
+
+def _is_noscript(e: BaseException) -> bool:
+    return isinstance(e, ResponseError) and (
+        getattr(e, "code", "") == "NOSCRIPT" or str(e).startswith("NOSCRIPT")
+    )
+
+
+class Script:
+    """A Lua script registered with :meth:`ScriptingCommands.register_script`: call it as
+    ``script(keys=[...], args=[...])`` (``client=`` runs it with another client or a
+    pipeline). It runs with EVALSHA on the keys' node, falling back to EVAL (which caches
+    it there) when that node does not know it yet; in a pipeline it is queued as EVAL."""
+
+    def __init__(self, registered_client: Any, script: ScriptTextT) -> None:
+        self.registered_client = registered_client
+        self.script = script
+        text = script.encode() if isinstance(script, str) else bytes(script)
+        self.sha = hashlib.sha1(text).hexdigest()
+
+    def __call__(
+        self,
+        keys: Iterable[KeyT] = (),
+        args: Iterable[EncodableT] = (),
+        client: Any = None,
+    ) -> Any:
+        c = self.registered_client if client is None else client
+        keys = list(keys)
+        argv = tuple(keys) + tuple(args)
+        if getattr(c, "_queues_commands", False):
+            return c.eval(self.script, len(keys), *argv)
+        if getattr(c, "_is_async", False):
+            return self._acall(c, len(keys), argv)
+        try:
+            return c.evalsha(self.sha, len(keys), *argv)
+        except ResponseError as e:
+            if not _is_noscript(e):
+                raise
+        return c.eval(self.script, len(keys), *argv)
+
+    async def _acall(self, c: Any, numkeys: int, argv: tuple[Any, ...]) -> Any:
+        try:
+            return await c.evalsha(self.sha, numkeys, *argv)
+        except ResponseError as e:
+            if not _is_noscript(e):
+                raise
+        return await c.eval(self.script, numkeys, *argv)
+
+
+class ScriptingCommands(TargetedBase):
+    """Lua scripts and functions: EVAL, EVALSHA, SCRIPT LOAD/EXISTS/FLUSH, FCALL..."""
+
+    def eval(self, script: str, numkeys: int, *keys_and_args: EncodableT) -> ResponseT:
+        """Runs a Lua script; its keys must share one slot."""
+        return self._call("EVAL", script, numkeys, *keys_and_args)
+
+    def evalsha(self, sha: str, numkeys: int, *keys_and_args: EncodableT) -> ResponseT:
+        """Runs a cached Lua script by SHA1; its keys must share one slot."""
+        return self._call("EVALSHA", sha, numkeys, *keys_and_args)
+
+    def eval_ro(self, script: str, numkeys: int, *keys_and_args: EncodableT) -> ResponseT:
+        """Runs a read-only Lua script (may run on a replica)."""
+        return self._call("EVAL_RO", script, numkeys, *keys_and_args)
+
+    def evalsha_ro(self, sha: str, numkeys: int, *keys_and_args: EncodableT) -> ResponseT:
+        """Runs a cached read-only Lua script by SHA1."""
+        return self._call("EVALSHA_RO", sha, numkeys, *keys_and_args)
+
+    def fcall(self, function: str, numkeys: int, *keys_and_args: Any) -> ResponseT:
+        """Calls a function of a loaded library."""
+        return self._call("FCALL", function, numkeys, *keys_and_args)
+
+    def fcall_ro(self, function: str, numkeys: int, *keys_and_args: Any) -> ResponseT:
+        """Calls a read-only function of a loaded library."""
+        return self._call("FCALL_RO", function, numkeys, *keys_and_args)
+
+    def script_load(
+        self, script: ScriptTextT, target_nodes: Optional[TargetNodesT] = None
+    ) -> ResponseT:
+        """Caches a script on every primary (or ``target_nodes``); its SHA1 (``str``)."""
+        return self._targeted(
+            target_nodes,
+            _sha_text,
+            "SCRIPT",
+            "LOAD",
+            script,
+        )
+
+    def script_exists(self, *args: str, target_nodes: Optional[TargetNodesT] = None) -> ResponseT:
+        """For each SHA1, whether every primary (or target node) has the script cached."""
+        if not args:
+            raise _error(
+                DataError, "script_exists() needs at least one SHA1: script_exists(sha)", "DATA"
+            )
+        return self._targeted(
+            target_nodes,
+            _bools,
+            "SCRIPT",
+            "EXISTS",
+            *args,
+        )
+
+    def script_flush(
+        self, sync_type: Optional[str] = None, target_nodes: Optional[TargetNodesT] = None
+    ) -> ResponseT:
+        """Empties the script cache of every primary (or ``target_nodes``); ``True``.
+        ``sync_type``: ``"SYNC"`` or ``"ASYNC"``."""
+        argv: list[EncodableT] = ["SCRIPT", "FLUSH"]
+        if sync_type is not None:
+            if not isinstance(sync_type, str) or sync_type.upper() not in ("SYNC", "ASYNC"):
+                raise _error(
+                    DataError,
+                    f"script_flush(sync_type={sync_type!r}): use 'SYNC', 'ASYNC' or None",
+                    "DATA",
+                )
+            argv.append(sync_type)
+        return self._targeted(target_nodes, _ok_bool, *argv)
+
+    def register_script(self, script: ScriptTextT) -> Script:
+        """A :class:`Script` for ``script``: call it with ``keys=`` and ``args=``."""
+        return Script(self, script)
