@@ -300,14 +300,46 @@ def test_functions(rc: slotwise.Cluster, p: str) -> None:
         "redis.register_function{function_name='sw_get', callback=function(keys, args) "
         "return redis.call('GET', keys[1]) end, flags={'no-writes'}}\n"
     )
-    for n in rc.get_primaries():
-        rc._native.execute_on(n.name, "FUNCTION", "LOAD", "REPLACE", lib)
+    names = {n.name for n in rc.get_primaries()}
+    assert rc.function_load(lib, replace=True) == {n: b"swtestlib" for n in names}
+    with pytest.raises(slotwise.ResponseError, match="already exists"):
+        rc.function_load(lib)
+    listed = rc.function_list()
+    assert set(listed) == names
+    assert all(libs[0][:2] == [b"library_name", b"swtestlib"] for libs in listed.values())
+    assert all(b"#!lua" in libs[0][-1] for libs in rc.function_list("swtest*", withcode=True).values())
     rc.set(p + "f", "fv")
     assert rc.fcall("sw_echo", 0, "hello") == b"hello"
     assert rc.fcall("sw_get", 1, p + "f") == b"fv"
     assert rc.fcall_ro("sw_get", 1, p + "f") == b"fv"
     with pytest.raises(slotwise.ResponseError):
         rc.fcall_ro("sw_echo", 0, "x")  # not flagged no-writes
+    assert rc.function_delete("swtestlib") == {n: True for n in names}
+    with pytest.raises(slotwise.ResponseError):
+        rc.fcall("sw_echo", 0, "hello")
+    rc.function_load(lib)
+    assert rc.function_flush() == {n: True for n in names}
+    assert rc.function_list() == {n: [] for n in names}
+    pipe = rc.pipeline()  # a pipeline routes FUNCTION LOAD as usual: one combined reply
+    assert pipe.function_load(lib).function_flush("ASYNC").execute() == [b"swtestlib", True]
+
+
+def test_cluster_commands(cluster: Cluster, rc: slotwise.Cluster, p: str) -> None:
+    info = rc.cluster_info()
+    assert info["cluster_state"] == "ok" and info["cluster_known_nodes"] == "6"
+    infos = rc.cluster_info(target_nodes=rc.PRIMARIES)
+    assert set(infos) == {n.name for n in rc.get_primaries()}
+    node = rc.get_primaries()[1]
+    with cluster.raw(node.name) as r:
+        assert rc.cluster_myid(node) == r.call("CLUSTER", "MYID")
+    assert rc.cluster_keyslot(p + "x") == rc.keyslot(p + "x")
+    key = p + "{slot}"
+    slot = rc.keyslot(key)
+    rc.set(key, 1)
+    assert rc.cluster_countkeysinslot(slot) >= 1
+    assert key.encode() in rc.cluster_get_keys_in_slot(slot, 100)
+    with pytest.raises(slotwise.DataError, match='Slot "16384" is not covered'):
+        rc.cluster_countkeysinslot(16384)
 
 
 def test_register_script(rc: slotwise.Cluster, p: str) -> None:
@@ -403,6 +435,16 @@ def test_same_as_redis_py(cluster: Cluster, rc: slotwise.Cluster, p: str) -> Non
         assert {k: type(v) for k, v in ref.client_info().items()} == {
             k: type(v) for k, v in rc.client_info().items()
         }
+        lib = "#!lua name=swcmp\nredis.register_function('swcmp', function() return 1 end)\n"
+        mine_load = rc.function_load(lib.replace("swcmp", "swcmq"))
+        assert ref.function_load(lib) == {n: v.replace(b"q", b"p") for n, v in mine_load.items()}
+        theirs_list = {n: repr(v) for n, v in ref.function_list("swcmp").items()}
+        mine_list = {n: repr(v) for n, v in rc.function_list("swcmq").items()}
+        assert theirs_list == {n: v.replace("swcmq", "swcmp") for n, v in mine_list.items()}
+        assert ref.function_flush() == rc.function_flush()
+        assert set(ref.cluster_info()) == set(rc.cluster_info())
+        assert ref.cluster_keyslot("foo") == rc.cluster_keyslot("foo")
+        assert ref.cluster_countkeysinslot(1) == rc.cluster_countkeysinslot(1)
         assert ref.script_load("return 2") == rc.script_load("return 2")
         assert ref.script_exists("0" * 40) == rc.script_exists("0" * 40)
     finally:

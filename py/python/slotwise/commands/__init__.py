@@ -21,6 +21,7 @@ from .sorted_sets import SortedSetCommands
 from .hyperloglog import HyperLogLogCommands
 from .streams import StreamCommands
 from .scripting import ScriptingCommands
+from .cluster import ClusterCommands
 
 
 class Commands(
@@ -35,6 +36,7 @@ class Commands(
     HyperLogLogCommands,
     StreamCommands,
     ScriptingCommands,
+    ClusterCommands,
 ):
     """Redis commands with redis-py's signatures, every family."""
 

@@ -186,6 +186,11 @@ class ClusterNodes(NodeFlags):
         """The hash slot of ``key`` (hash tags honoured)."""
         return _native.key_slot(key)
 
+    def _slot_primary(self, slot: int) -> Optional[ClusterNode]:
+        n = self._topology_source()
+        addrs = n.slot_nodes(slot) if n is not None and 0 <= slot < 16384 else []
+        return ClusterNode(*split(addrs[0]), server_type=PRIMARY) if addrs else None
+
     def get_node_from_key(self, key: EncodableT, replica: bool = False) -> Optional[ClusterNode]:
         """The primary serving ``key``'s slot; with ``replica=True`` its first replica, or
         ``None`` when it has none."""
@@ -290,21 +295,78 @@ class TargetedBase(CommandsBase):
             return self._call_with(post, *argv)
         return self._call_on(target_nodes, post, *argv)
 
+    def _on_default(
+        self,
+        default: Any,
+        target_nodes: Optional[TargetNodesT],
+        post: Optional[Callable[[Any], Any]],
+        *argv: EncodableT,
+    ) -> ResponseT:
+        """As :meth:`_targeted`, but a client sends the command to ``default`` (a node flag
+        or node) when no target is given, where redis-py sends it (CLIENT SETNAME, GETNAME
+        on the default node: a connection's state is read where it was set; FUNCTION LOAD
+        on every primary, one reply per node); a pipeline routes it as usual."""
+        if target_nodes is None and not getattr(self, "_queues_commands", False):
+            target_nodes = default
+        return self._targeted(target_nodes, post, *argv)
+
     def _on_default_node(
         self,
         target_nodes: Optional[TargetNodesT],
         post: Optional[Callable[[Any], Any]],
         *argv: EncodableT,
     ) -> ResponseT:
-        """As :meth:`_targeted`, but a client sends the command to its default node when
-        no target is given (as redis-py does for CLIENT SETNAME, GETNAME...: a connection's
-        own state must be read where it was set); a pipeline routes it as usual."""
-        if target_nodes is None and not getattr(self, "_queues_commands", False):
-            target_nodes = NodeFlags.DEFAULT_NODE
-        return self._targeted(target_nodes, post, *argv)
+        return self._on_default(NodeFlags.DEFAULT_NODE, target_nodes, post, *argv)
+
+
+def _cluster_info(r: Any) -> Any:
+    text = r.decode(errors="replace") if isinstance(r, (bytes, bytearray)) else str(r)
+    return dict(line.split(":", 1) for line in text.splitlines() if line)
+
+
+class ClusterCommands(TargetedBase):
+    """CLUSTER INFO, MYID, KEYSLOT, COUNTKEYSINSLOT, GETKEYSINSLOT, as redis-py's
+    ``RedisCluster`` sends them."""
+
+    _slot_primary: Callable[[int], Optional[ClusterNode]]
+
+    def _on_slot(self, slot: int, post: Optional[Callable[[Any], Any]], *argv: EncodableT) -> Any:
+        """On the primary serving ``slot`` (a pipeline routes the command as usual)."""
+        if getattr(self, "_queues_commands", False):
+            return self._targeted(None, post, *argv)
+        node = self._slot_primary(int(slot))
+        if node is None:
+            raise _error(
+                DataError,
+                f'Slot "{slot}" is not covered by the cluster (slots are 0..16383; '
+                "refresh_topology() reloads the slot map)",
+                "DATA",
+            )
+        return self._targeted(node, post, *argv)
+
+    def cluster_info(self, target_nodes: Optional[TargetNodesT] = None) -> ResponseT:
+        """CLUSTER INFO of the default node (or ``target_nodes``): ``{field: str}``."""
+        return self._on_default_node(target_nodes, _cluster_info, "CLUSTER", "INFO")
+
+    def cluster_myid(self, target_node: TargetNodesT) -> ResponseT:
+        """The node id of ``target_node``."""
+        return self._targeted(target_node, None, "CLUSTER", "MYID")
+
+    def cluster_keyslot(self, key: KeyT) -> ResponseT:
+        """The hash slot of ``key``, as a node computes it."""
+        return self._on_default_node(None, None, "CLUSTER", "KEYSLOT", key)
+
+    def cluster_countkeysinslot(self, slot_id: int) -> ResponseT:
+        """The number of keys in ``slot_id``, from the primary serving it."""
+        return self._on_slot(slot_id, None, "CLUSTER", "COUNTKEYSINSLOT", slot_id)
+
+    def cluster_get_keys_in_slot(self, slot: int, num_keys: int) -> ResponseT:
+        """Up to ``num_keys`` keys of ``slot``, from the primary serving it."""
+        return self._on_slot(slot, None, "CLUSTER", "GETKEYSINSLOT", slot, num_keys)
 
 
 __all__ = [
+    "ClusterCommands",
     "ClusterNode",
     "ClusterNodes",
     "KeyT",

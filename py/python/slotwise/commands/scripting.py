@@ -142,6 +142,32 @@ class ScriptingCommands(TargetedBase):
             argv.append(sync_type)
         return self._targeted(target_nodes, _ok_bool, *argv)
 
+    def function_load(self, code: str, replace: Optional[bool] = False) -> ResponseT:
+        """Loads a function library on every primary; as redis-py's RedisCluster,
+        ``{node name: library name}``."""
+        argv: list[EncodableT] = ["FUNCTION", "LOAD"]
+        if replace:
+            argv.append("REPLACE")
+        argv.append(code)
+        return self._on_default("primaries", None, None, *argv)
+
+    def function_delete(self, library: str) -> ResponseT:
+        """Deletes a library on every primary: ``{node name: True}``."""
+        return self._on_default("primaries", None, _ok_bool, "FUNCTION", "DELETE", library)
+
+    def function_flush(self, mode: str = "SYNC") -> ResponseT:
+        """Deletes every library on every primary: ``{node name: True}``."""
+        return self._on_default("primaries", None, _ok_bool, "FUNCTION", "FLUSH", mode)
+
+    def function_list(
+        self, library: Optional[str] = "*", withcode: Optional[bool] = False
+    ) -> ResponseT:
+        """The libraries of every primary: ``{node name: [library, ...]}``."""
+        argv: list[EncodableT] = ["FUNCTION", "LIST", "LIBRARYNAME", library or "*"]
+        if withcode:
+            argv.append("WITHCODE")
+        return self._on_default("primaries", None, None, *argv)
+
     def register_script(self, script: ScriptTextT) -> Script:
         """A :class:`Script` for ``script``: call it with ``keys=`` and ``args=``."""
         return Script(self, script)
