@@ -160,10 +160,10 @@ class ClusterNodes(NodeFlags):
             want = node_name
         else:
             return None
-        for n in self.get_nodes():
-            if n.name == want:
-                return n
-        return None
+        names = {n.name: n for n in self.get_nodes()}
+        if want not in names and host == "localhost":  # as redis-py, which resolves it
+            want = ClusterNode("127.0.0.1", int(port or 0)).name
+        return names.get(want)
 
     def get_default_node(self) -> Optional[ClusterNode]:
         """The node of ``target_nodes=DEFAULT_NODE``: set with :meth:`set_default_node`,
