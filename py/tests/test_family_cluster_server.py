@@ -338,6 +338,34 @@ def test_functions(rc: slotwise.Cluster, p: str) -> None:
     assert pipe.function_load(lib).function_flush("ASYNC").execute() == [b"swtestlib", True]
 
 
+def test_cluster_nodes_and_node_admin(cluster: Cluster, rc: slotwise.Cluster) -> None:
+    nodes = rc.cluster_nodes()
+    assert set(nodes) == {n.name for n in rc.get_nodes()}
+    shards = cluster.shards()
+    for s in shards:
+        primary = nodes[s["primary"]]
+        assert "master" in primary["flags"] and primary["connected"] is True
+        assert [[str(a), str(b)] for a, b in s["slots"]] == primary["slots"]
+        assert primary["node_id"] == s["primary_id"]
+        for r in s["replicas"]:
+            assert nodes[r]["master_id"] == s["primary_id"] and nodes[r]["slots"] == []
+    assert rc.memory_purge() is True
+    assert rc.memory_purge(target_nodes=rc.ALL_NODES) is True
+    count = rc.command_count()
+    assert isinstance(count, int) and count > 100
+    assert rc.command_count(target_nodes=rc.PRIMARIES) == {n.name: count for n in rc.get_primaries()}
+    assert rc.bgsave() is True
+    assert rc.bgsave(target_nodes=rc.REPLICAS) is True
+    node = rc.get_primaries()[2]
+    wait_until(
+        lambda: rc.info("persistence", target_nodes=node)["rdb_bgsave_in_progress"] == 0,
+        "no background save running",
+    )
+    before = rc.lastsave(target_nodes=node)
+    assert rc.save(target_nodes=node) is True
+    assert rc.lastsave(target_nodes=node) >= before
+
+
 def test_cluster_commands(cluster: Cluster, rc: slotwise.Cluster, p: str) -> None:
     info = rc.cluster_info()
     assert info["cluster_state"] == "ok" and info["cluster_known_nodes"] == "6"
@@ -410,6 +438,8 @@ def test_same_as_redis_py(cluster: Cluster, rc: slotwise.Cluster, p: str) -> Non
 
     wait_until(ref_sees_replicas, "redis-py seeing every replica")
     ref = refs[0]
+    default: Any = rc.get_default_node()
+    assert ref.set_default_node(ref.get_node(node_name=default.name))
     try:
         assert sorted((n.name, n.server_type) for n in ref.get_nodes()) == sorted(
             (n.name, n.server_type) for n in rc.get_nodes()
@@ -458,6 +488,13 @@ def test_same_as_redis_py(cluster: Cluster, rc: slotwise.Cluster, p: str) -> Non
         assert ref.function_flush() == rc.function_flush()
         assert set(ref.cluster_info(target_nodes=ref_node)) == set(rc.cluster_info(target_nodes=node))
         assert ref.cluster_keyslot("foo") == rc.cluster_keyslot("foo")
+        assert {k: {f: v for f, v in d.items() if not f.startswith("last_p")}
+                for k, d in ref.cluster_nodes().items()} == {
+            k: {f: v for f, v in d.items() if not f.startswith("last_p")}
+            for k, d in rc.cluster_nodes().items()
+        }
+        assert ref.command_count() == rc.command_count()
+        assert ref.memory_purge() == rc.memory_purge()
         assert ref.cluster_countkeysinslot(1) == rc.cluster_countkeysinslot(1)
         assert ref.script_load("return 2") == rc.script_load("return 2")
         assert ref.script_exists("0" * 40) == rc.script_exists("0" * 40)

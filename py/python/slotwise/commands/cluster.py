@@ -324,6 +324,47 @@ def _cluster_info(r: Any) -> Any:
     return dict(line.split(":", 1) for line in text.splitlines() if line)
 
 
+def _node_slots(items: List[str]) -> tuple[List[Any], List[Any]]:
+    slots: List[Any] = []
+    migrations: List[Any] = []
+    for item in items:
+        if "->-" in item:
+            slot, node = item[1:-1].split("->-", 1)
+            migrations.append({"slot": slot, "node_id": node, "state": "migrating"})
+        elif "-<-" in item:
+            slot, node = item[1:-1].split("-<-", 1)
+            migrations.append({"slot": slot, "node_id": node, "state": "importing"})
+        else:
+            slots.append(item.split("-"))
+    return slots, migrations
+
+
+def _cluster_nodes(r: Any) -> Any:
+    """CLUSTER NODES as redis-py parses it: ``{"ip:port": {"node_id", "flags", ...}}``."""
+    text = r.decode(errors="replace") if isinstance(r, (bytes, bytearray)) else str(r)
+    out: Dict[str, Any] = {}
+    for line in text.splitlines():
+        fields = line.split(" ")
+        if len(fields) < 8:
+            continue
+        node_id, addr, flags, master_id, ping, pong, epoch, link = fields[:8]
+        bus = addr.split("@", 1)
+        slots, migrations = _node_slots(fields[8:])
+        out[bus[0]] = {
+            "node_id": node_id,
+            "hostname": bus[1].split(",")[1] if len(bus) > 1 and "," in bus[1] else "",
+            "flags": flags,
+            "master_id": master_id,
+            "last_ping_sent": ping,
+            "last_pong_rcvd": pong,
+            "epoch": epoch,
+            "slots": slots,
+            "migrations": migrations,
+            "connected": link == "connected",
+        }
+    return out
+
+
 class ClusterCommands(TargetedBase):
     """CLUSTER INFO, MYID, KEYSLOT, COUNTKEYSINSLOT, GETKEYSINSLOT, as redis-py's
     ``RedisCluster`` sends them."""
@@ -347,6 +388,11 @@ class ClusterCommands(TargetedBase):
     def cluster_info(self, target_nodes: Optional[TargetNodesT] = None) -> ResponseT:
         """CLUSTER INFO of the default node (or ``target_nodes``): ``{field: str}``."""
         return self._on_default_node(target_nodes, _cluster_info, "CLUSTER", "INFO")
+
+    def cluster_nodes(self) -> ResponseT:
+        """CLUSTER NODES of the default node, parsed: ``{"ip:port": {"node_id", "flags",
+        "master_id", "slots", "migrations", "connected", ...}}``."""
+        return self._on_default_node(None, _cluster_nodes, "CLUSTER", "NODES")
 
     def cluster_myid(self, target_node: TargetNodesT) -> ResponseT:
         """The node id of ``target_node``."""

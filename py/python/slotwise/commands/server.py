@@ -231,6 +231,26 @@ class ServerCommands(TargetedBase):
             argv += ["SAMPLES", samples]
         return self._call(*argv)
 
+    def memory_purge(self, target_nodes: Optional[TargetNodesT] = None) -> ResponseT:
+        """Asks the default node (or ``target_nodes``) to release freed memory; ``True``."""
+        return self._on_default_node(target_nodes, _ok_true, "MEMORY", "PURGE")
+
+    def command_count(self, target_nodes: Optional[TargetNodesT] = None) -> ResponseT:
+        """The number of commands the default node (or ``target_nodes``) knows."""
+        return self._on_default_node(target_nodes, None, "COMMAND", "COUNT")
+
+    def bgsave(self, schedule: bool = True, target_nodes: Optional[TargetNodesT] = None) -> ResponseT:
+        """Starts a background save on the default node (or ``target_nodes``); ``True``.
+        ``schedule``: when a rewrite of the append-only file runs, save after it."""
+        argv: list[EncodableT] = ["BGSAVE"]
+        if schedule:
+            argv.append("SCHEDULE")
+        return self._on_default_node(target_nodes, None, *argv)
+
+    def save(self, target_nodes: Optional[TargetNodesT] = None) -> ResponseT:
+        """Saves the dataset of the default node (or ``target_nodes``) now; ``True``."""
+        return self._on_default_node(target_nodes, None, "SAVE")
+
     def publish(self, channel: KeyT, message: EncodableT) -> ResponseT:
         """Publishes a message; the number of receivers (on the node that got it)."""
         return self._call("PUBLISH", channel, message)
