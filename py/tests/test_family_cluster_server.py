@@ -328,6 +328,14 @@ def test_functions(rc: slotwise.Cluster, p: str) -> None:
     assert rc.fcall_ro("sw_get", 1, p + "f") == b"fv"
     with pytest.raises(slotwise.ResponseError):
         rc.fcall_ro("sw_echo", 0, "x")  # not flagged no-writes
+    rc3 = slotwise.Cluster(startup_nodes=rc.get_nodes()[0].name, protocol=3, decode_responses=True)
+    try:
+        for libs in rc3.function_list("swtestlib").values():
+            assert libs[0]["library_name"] == "swtestlib"
+            assert sorted(f["name"] for f in libs[0]["functions"]) == ["sw_echo", "sw_get"]
+            assert sorted(f["flags"] for f in libs[0]["functions"]) == [[], ["no-writes"]]
+    finally:
+        rc3.close()
     assert rc.function_delete("swtestlib") == {n: True for n in names}
     with pytest.raises(slotwise.ResponseError):
         rc.fcall("sw_echo", 0, "hello")
@@ -349,6 +357,12 @@ def test_cluster_nodes_and_node_admin(cluster: Cluster, rc: slotwise.Cluster) ->
         assert primary["node_id"] == s["primary_id"]
         for r in s["replicas"]:
             assert nodes[r]["master_id"] == s["primary_id"] and nodes[r]["slots"] == []
+    slots = rc.cluster_slots()
+    for s in shards:
+        host, port = s["primary"].rsplit(":", 1)
+        for a, b in s["slots"]:
+            assert slots[(a, b)]["primary"] == (host, int(port))
+            assert {f"{h}:{n}" for h, n in slots[(a, b)]["replicas"]} <= set(s["replicas"])
     assert rc.memory_purge() is True
     assert rc.memory_purge(target_nodes=rc.ALL_NODES) is True
     count = rc.command_count()
@@ -494,6 +508,8 @@ def test_same_as_redis_py(cluster: Cluster, rc: slotwise.Cluster, p: str) -> Non
             for k, d in rc.cluster_nodes().items()
         }
         assert ref.command_count() == rc.command_count()
+        assert ref.cluster_slots() == rc.cluster_slots()
+        assert ref.cluster_slots(target_nodes="all") == rc.cluster_slots(target_nodes="all")
         assert ref.memory_purge() == rc.memory_purge()
         assert ref.cluster_countkeysinslot(1) == rc.cluster_countkeysinslot(1)
         assert ref.script_load("return 2") == rc.script_load("return 2")

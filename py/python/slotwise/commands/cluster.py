@@ -365,6 +365,20 @@ def _cluster_nodes(r: Any) -> Any:
     return out
 
 
+def _cluster_slots(r: Any) -> Any:
+    """CLUSTER SLOTS as redis-py parses it: ``{(start, end): {"primary": (host, port),
+    "replicas": [(host, port), ...]}}``."""
+
+    def server(entry: Any) -> tuple[Any, Any]:
+        host = entry[0]
+        return (host.decode() if isinstance(host, (bytes, bytearray)) else host), entry[1]
+
+    return {
+        (s[0], s[1]): {"primary": server(s[2]), "replicas": [server(x) for x in s[3:]]}
+        for s in r
+    }
+
+
 class ClusterCommands(TargetedBase):
     """CLUSTER INFO, MYID, KEYSLOT, COUNTKEYSINSLOT, GETKEYSINSLOT, as redis-py's
     ``RedisCluster`` sends them."""
@@ -393,6 +407,11 @@ class ClusterCommands(TargetedBase):
         """CLUSTER NODES of the default node, parsed: ``{"ip:port": {"node_id", "flags",
         "master_id", "slots", "migrations", "connected", ...}}``."""
         return self._on_default_node(None, _cluster_nodes, "CLUSTER", "NODES")
+
+    def cluster_slots(self, target_nodes: Optional[TargetNodesT] = None) -> ResponseT:
+        """CLUSTER SLOTS of the default node (or ``target_nodes``), parsed as redis-py
+        does: ``{(start, end): {"primary": (host, port), "replicas": [...]}}``."""
+        return self._on_default_node(target_nodes, _cluster_slots, "CLUSTER", "SLOTS")
 
     def cluster_myid(self, target_node: TargetNodesT) -> ResponseT:
         """The node id of ``target_node``."""

@@ -26,6 +26,17 @@ def _ok_bool(r: Any) -> Any:
     return r in (b"OK", "OK", True)
 
 
+def _sets_as_lists(r: Any) -> Any:
+    """FUNCTION LIST in RESP3: the ``flags`` sets as lists, as redis-py gives them."""
+    if isinstance(r, (set, frozenset)):
+        return list(r)
+    if isinstance(r, list):
+        return [_sets_as_lists(x) for x in r]
+    if isinstance(r, dict):
+        return {k: _sets_as_lists(v) for k, v in r.items()}
+    return r
+
+
 def _is_noscript(e: BaseException) -> bool:
     return isinstance(e, ResponseError) and (
         getattr(e, "code", "") == "NOSCRIPT" or str(e).startswith("NOSCRIPT")
@@ -166,7 +177,7 @@ class ScriptingCommands(TargetedBase):
         argv: list[EncodableT] = ["FUNCTION", "LIST", "LIBRARYNAME", library or "*"]
         if withcode:
             argv.append("WITHCODE")
-        return self._on_default("primaries", None, None, *argv)
+        return self._on_default("primaries", None, _sets_as_lists, *argv)
 
     def register_script(self, script: ScriptTextT) -> Script:
         """A :class:`Script` for ``script``: call it with ``keys=`` and ``args=``."""
