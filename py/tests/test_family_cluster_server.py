@@ -239,6 +239,25 @@ def test_server_replies(rc: slotwise.Cluster, p: str) -> None:
     assert isinstance(rc.memory_usage(p + "m", samples=5), int)
 
 
+def test_client_kill_and_pause(cluster: Cluster, rc: slotwise.Cluster, p: str) -> None:
+    node = rc.get_default_node()
+    assert node is not None
+    with cluster.raw(node.name) as victim:
+        victim.call("CLIENT", "SETNAME", "swvictim")
+        addr = next(c["addr"] for c in rc.client_list() if c["name"] == "swvictim")
+        assert rc.client_kill(addr) is True
+        assert not any(c["name"] == "swvictim" for c in rc.client_list())
+    with pytest.raises(slotwise.ResponseError, match="No such client"):
+        rc.client_kill(addr, target_nodes=node)
+    assert rc.client_pause(20, all=False) is True
+    assert rc.client_unpause() is True
+    assert rc.client_pause(20, target_nodes=rc.PRIMARIES) is True
+    assert rc.client_unpause(target_nodes=rc.PRIMARIES) is True
+    with pytest.raises(slotwise.DataError, match="timeout must be an integer"):
+        rc.client_pause(1.5)  # type: ignore[arg-type]
+    rc.set(p + "k", 1)  # writes flow again
+
+
 def test_slowlog(rc: slotwise.Cluster, rc3: slotwise.Cluster, p: str) -> None:
     key = p + "{s}"
     node = rc.get_node_from_key(key)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 from typing import Any, List, Optional
 
+from ..exceptions import DataError, _error
 from ._base import EncodableT, KeyT, ResponseT, _ok_true, _parse_cluster_info, parse_info
 from .cluster import TargetedBase, TargetNodesT
 
@@ -87,6 +88,10 @@ def _slowlog(r: Any) -> Any:
                 e["client_address"], e["client_name"] = item[5], item[6]
         out.append(e)
     return out
+
+
+def _killed(r: Any) -> Any:
+    return r if isinstance(r, int) else _str(r) == "OK"
 
 
 def _info_of_node(r: Any) -> Any:
@@ -206,6 +211,27 @@ class ServerCommands(TargetedBase):
     def client_info(self, target_nodes: Optional[TargetNodesT] = None) -> ResponseT:
         """This client's connection to a node, as a dict (numeric fields as ``int``)."""
         return self._on_default_node(target_nodes, _client_info, "CLIENT", "INFO")
+
+    def client_kill(self, address: str, target_nodes: Optional[TargetNodesT] = None) -> ResponseT:
+        """Disconnects the client at ``address`` (``ip:port``) from the default node (or
+        ``target_nodes``); ``True``."""
+        return self._on_default_node(target_nodes, _killed, "CLIENT", "KILL", address)
+
+    def client_pause(
+        self, timeout: int, all: bool = True, target_nodes: Optional[TargetNodesT] = None
+    ) -> ResponseT:
+        """Pauses the clients of the default node (or ``target_nodes``) for ``timeout``
+        milliseconds (only their writes with ``all=False``); ``True``."""
+        if not isinstance(timeout, int) or isinstance(timeout, bool):
+            raise _error(DataError, "CLIENT PAUSE timeout must be an integer", "DATA")
+        argv: list[EncodableT] = ["CLIENT", "PAUSE", timeout]
+        if not all:
+            argv.append("WRITE")
+        return self._on_default_node(target_nodes, _ok_true, *argv)
+
+    def client_unpause(self, target_nodes: Optional[TargetNodesT] = None) -> ResponseT:
+        """Ends a CLIENT PAUSE on the default node (or ``target_nodes``)."""
+        return self._on_default_node(target_nodes, None, "CLIENT", "UNPAUSE")
 
     def slowlog_get(
         self, num: Optional[int] = None, target_nodes: Optional[TargetNodesT] = None
