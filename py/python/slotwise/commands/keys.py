@@ -335,12 +335,3 @@ class KeyCommands(CommandsBase):
 
             return self._call_with(grouped, *args)
         return self._call(*args)
-
-    def keys(self, pattern: KeyT = "*", **kwargs: Any) -> ResponseT:
-        """Keys matching ``pattern`` on every primary (use :meth:`scan_iter` in production)."""
-        _no_options("keys", kwargs)
-        return self._call("KEYS", pattern)
-
-    def dbsize(self) -> ResponseT:
-        """Number of keys in the cluster (summed over the primaries)."""
-        return self._call("DBSIZE")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import Any, Optional
 
 from ..exceptions import DataError
 
@@ -150,72 +150,6 @@ class ListCommands(CommandsBase):
         timeout."""
         return self._call("BLMPOP", timeout, numkeys, *args, direction, "COUNT", _count(count))
 
-
-    def sort(
-        self,
-        name: KeyT,
-        start: Optional[int] = None,
-        num: Optional[int] = None,
-        by: Optional[EncodableT] = None,
-        get: Optional[Union[EncodableT, Sequence[EncodableT]]] = None,
-        desc: bool = False,
-        alpha: bool = False,
-        store: Optional[KeyT] = None,
-        groups: Optional[bool] = False,
-    ) -> ResponseT:
-        """The sorted elements of a list, set or sorted set: ``start``/``num`` a page (both
-        or neither), ``by`` a weight pattern, ``get`` one pattern or several (``"#"``: the
-        element), ``desc``, ``alpha`` (by text); ``store``: into that key (same slot), the
-        reply its length; ``groups``: with two or more ``get`` patterns, one tuple per
-        element."""
-        if (start is None) != (num is None):
-            raise DataError("``start`` and ``num`` must both be specified")
-        argv: list[EncodableT] = ["SORT", name]
-        if by is not None:
-            argv += ["BY", by]
-        if start is not None and num is not None:
-            argv += ["LIMIT", start, num]
-        patterns = [] if get is None else _list_or_args(get, ())
-        for g in patterns:
-            argv += ["GET", g]
-        if desc:
-            argv.append("DESC")
-        if alpha:
-            argv.append("ALPHA")
-        if store is not None:
-            argv += ["STORE", store]
-        if not groups:
-            return self._call(*argv)
-        if len(patterns) < 2:
-            raise DataError(
-                'when using "groups" the "get" argument must be specified and contain at '
-                "least two keys"
-            )
-        return self._call_with(_grouped(len(patterns)), *argv)
-
-    def sort_ro(
-        self,
-        key: KeyT,
-        start: Optional[int] = None,
-        num: Optional[int] = None,
-        by: Optional[EncodableT] = None,
-        get: Optional[Union[EncodableT, Sequence[EncodableT]]] = None,
-        desc: bool = False,
-        alpha: bool = False,
-    ) -> ResponseT:
-        """As :meth:`sort` without ``store`` (redis-py sends it as SORT too)."""
-        return self.sort(key, start=start, num=num, by=by, get=get, desc=desc, alpha=alpha)
-
-
-def _grouped(n: int) -> Callable[[Any], Any]:
-    """SORT with ``groups``: the flat reply as one tuple per element."""
-
-    def post(r: Any) -> Any:
-        if not isinstance(r, list) or not r:
-            return r
-        return list(zip(*[r[i::n] for i in range(n)]))
-
-    return post
 
 def _count(count: Optional[int]) -> int:
     if count is None:
