@@ -412,8 +412,7 @@ def test_same_replies_as_redis_py(cluster: Cluster, p: str) -> None:
                     ("xrange", (s,), {}),
                     ("xrevrange", (s,), {"count": 1}),
                     ("xread", ({s: 0},), {}),
-                    # (an empty XREAD under RESP3: see the xfail test below)
-                    *([("xread", ({s: "2-0"},), {})] if protocol == 2 else []),
+                    ("xread", ({s: "2-0"},), {}),
                     ("xgroup_create", (s, "g"), {"id": "0"}),
                     ("xgroup_createconsumer", (s, "g", "z"), {}),
                     ("xreadgroup", ("g", "c", {s: ">"}), {"count": 1}),
@@ -465,12 +464,6 @@ def _shape(v: Any) -> Any:
     return type(v).__name__
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the command methods cannot see the client's protocol: an empty XREAD reply "
-    "is nil in RESP2 and RESP3 alike, and is given as RESP2's [] (redis-py: {} with "
-    "protocol=3) until the clients expose their protocol",
-)
 def test_empty_xread_under_resp3_is_an_empty_dict(cluster: Cluster, p: str) -> None:
     c = slotwise.Cluster(startup_nodes=cluster.seeds[:1], protocol=3)
     try:

@@ -124,6 +124,7 @@ class Cluster(Commands, ClusterNodes):
         **kwargs: Any,
     ) -> None:
         self._config = _options.build(locals())
+        self._resp3 = protocol == 3
         self.decode_responses: bool = self._config.decode_responses
         self._native: Optional[_native.AsyncClient] = None
         self._bridge: Optional[_native.LoopBridge] = None
@@ -386,6 +387,7 @@ class Pipeline(Commands):
 
     def __init__(self, client: Cluster, transaction: bool = False) -> None:
         self._client = client
+        self._resp3 = client._resp3
         self.transaction = transaction
         self._commands: List[Tuple[EncodableT, ...]] = []
         self._posts: List[Optional[Callable[[Any], Any]]] = []

@@ -157,6 +157,7 @@ class Cluster(Commands, ClusterNodes):
         **kwargs: Any,
     ) -> None:
         config = _options.build(locals())
+        self._resp3 = protocol == 3
         self._native = _native.Client(config)
         self._call = self._native.execute
         self.decode_responses: bool = config.decode_responses
@@ -261,6 +262,7 @@ class Pipeline(Commands):
 
     def __init__(self, client: Cluster, transaction: bool = False) -> None:
         self._client = client
+        self._resp3 = client._resp3
         self.transaction = transaction
         self._commands: List[Tuple[EncodableT, ...]] = []
         self._posts: List[Optional[Callable[[Any], Any]]] = []

@@ -135,9 +135,16 @@ def _ok_true(r: Any) -> Any:
     return True if r in (b"OK", "OK") else r
 
 
-def _pop_pair(r: Any) -> Any:
-    """BLPOP/BRPOP: ``(key, value)``, or ``None`` when the wait timed out."""
-    return tuple(r) if r else None
+def _pop_pair(resp3: bool) -> Callable[[Any], Any]:
+    """BLPOP/BRPOP as redis-py gives them: ``(key, value)`` (RESP3: the ``[key, value]``
+    list as sent), or ``None`` when the wait timed out."""
+
+    def post(r: Any) -> Any:
+        if not r:
+            return None
+        return list(r) if resp3 else tuple(r)
+
+    return post
 
 
 def _pop_scored(r: Any) -> Any:
@@ -198,6 +205,9 @@ class CommandsBase:
 
     _call: Callable[..., Any]
     _call_with: Callable[..., Any]
+    #: True for a client (or pipeline of one) made with ``protocol=3``: the few replies
+    #: redis-py shapes differently by protocol follow it.
+    _resp3: bool = False
     #: As ``_call_with``, the reply converted generically only (no per-command shape).
     _call_raw_with: Callable[..., Any]
 

@@ -300,7 +300,10 @@ class KeyCommands(CommandsBase):
     ) -> ResponseT:
         method = command.lower()
         if (start is None) != (num is None):
-            raise DataError(f"{method}(): give both start and num (LIMIT), or neither")
+            raise DataError(
+                f"{method}(): ``start`` and ``num`` must both be specified: give both start "
+                "and num (LIMIT), or neither"
+            )
         args: list[EncodableT] = [command, name]
         if by is not None:
             args += ["BY", by]
@@ -323,8 +326,8 @@ class KeyCommands(CommandsBase):
         if groups:
             if get is None or isinstance(get, (bytes, str, memoryview)) or len(patterns) < 2:
                 raise DataError(
-                    f"{method}(): groups=True needs get= with at least two patterns (a "
-                    "list), whose values make each tuple"
+                    f'{method}(): when using "groups" the "get" argument must be specified '
+                    "and contain at least two patterns (a list), whose values make each tuple"
                 )
             n = len(patterns)
 

@@ -32,11 +32,11 @@ class ListCommands(CommandsBase):
         """Pops from the head of the first non-empty list of ``keys`` (one key or an
         iterable of keys, in one slot), waiting up to ``timeout`` seconds for one (0 or
         ``None``: forever): ``(key, value)``, or ``None`` on timeout."""
-        return self._call_with(_pop_pair, "BLPOP", *_list_or_args(keys, ()), timeout or 0)
+        return self._call_with(_pop_pair(self._resp3), "BLPOP", *_list_or_args(keys, ()), timeout or 0)
 
     def brpop(self, keys: KeysT, timeout: Optional[float] = 0) -> ResponseT:
         """As :meth:`blpop`, popping from the tail."""
-        return self._call_with(_pop_pair, "BRPOP", *_list_or_args(keys, ()), timeout or 0)
+        return self._call_with(_pop_pair(self._resp3), "BRPOP", *_list_or_args(keys, ()), timeout or 0)
 
     def lrange(self, name: KeyT, start: int, end: int) -> ResponseT:
         """Elements ``start`` to ``end`` (inclusive; negative from the end)."""

@@ -63,12 +63,12 @@ def _entries(r: Any, extra: bool = False) -> Any:
     return out
 
 
-def _xread_post(extra: bool) -> Any:
+def _xread_post(extra: bool, resp3: bool) -> Any:
     def post(r: Any) -> Any:
         if isinstance(r, dict):  # RESP3: {stream: entries}, each wrapped in a list
             return {k: [_entries(v, extra)] for k, v in r.items()}
         if not r:
-            return []
+            return {} if resp3 else []
         return [[s[0], _entries(s[1], extra)] for s in r]
 
     return post
@@ -531,7 +531,7 @@ class StreamCommands(CommandsBase):
             argv += ["COUNT", count]
         argv += _limits("xread()", count, max_count, max_size)
         argv += _streams_args("xread()", streams)
-        return self._call_with(_xread_post(False), *argv)
+        return self._call_with(_xread_post(False, self._resp3), *argv)
 
     def xreadgroup(
         self,
@@ -561,7 +561,7 @@ class StreamCommands(CommandsBase):
             _non_negative("xreadgroup()", "claim_min_idle_time", claim_min_idle_time)
             argv += ["CLAIM", claim_min_idle_time]
         argv += _streams_args("xreadgroup()", streams)
-        return self._call_with(_xread_post(claim_min_idle_time is not None), *argv)
+        return self._call_with(_xread_post(claim_min_idle_time is not None, self._resp3), *argv)
 
     def xtrim(
         self,
