@@ -58,3 +58,5 @@ bench-py: deps build-py $(PY_VENV)/.bench
 
 test: test-py
 bench: bench-py
+
+include $(PY_DIR)/compat/compat.mk
