@@ -41,7 +41,7 @@ test('a natMap function that throws fails the command with CONFIG; the process r
     commandTimeout,
   })
   const message = await refused(c, 'natthrow')
-  assert.match(message, /the address map failed for 127\.0\.0\.1:\d+: the natMap function threw Error: boom\\u\{1b\}\[31m/)
+  assert.match(message, /the address map failed for 127\.0\.0\.1:\d+: the natMap function threw Error: boom\\x1b\[31m/)
   await c.quit()
   assert.deepEqual(uncaught, [])
 })
