@@ -12,7 +12,11 @@ COMPAT_VERSION := 8.1.0
 COMPAT_DIR := $(PY_TARGET)/compat
 COMPAT_SUITE := $(COMPAT_DIR)/redis-$(COMPAT_VERSION)
 COMPAT_SDIST := $(COMPAT_DIR)/redis-$(COMPAT_VERSION).tar.gz
-COMPAT_RUN = $(PY_BIN)/python $(PY_DIR)/compat/run.py --harness $(PY_HARNESS) \
+# A venv of its own: redis-py's test plugins (pytest-asyncio...) would change how slotwise's
+# own suite runs in target/py-venv.
+COMPAT_VENV := $(COMPAT_DIR)/venv
+COMPAT_BIN := $(abspath $(COMPAT_VENV))/bin
+COMPAT_RUN = $(COMPAT_BIN)/python $(PY_DIR)/compat/run.py --harness $(PY_HARNESS) \
 	--suite $(COMPAT_SUITE) --out $(COMPAT_DIR)/$(1)
 
 .PHONY: compat-py compat-py-smoke compat-py-prep
@@ -29,11 +33,16 @@ $(COMPAT_SUITE)/.unpacked: $(COMPAT_SDIST)
 		redis-$(COMPAT_VERSION)/pyproject.toml
 	@touch $@
 
-$(PY_VENV)/.compat: $(PY_DIR)/compat/requirements.txt $(PY_VENV)/.tools
-	$(PY_PIP) -r $(PY_DIR)/compat/requirements.txt
+$(COMPAT_VENV)/.tools: $(PY_DIR)/compat/requirements.txt $(PY_DIR)/requirements-dev.txt | $(PY_VENV)/.tools
+	python3 -m venv --clear $(COMPAT_VENV)
+	$(COMPAT_BIN)/python -m pip install -q --disable-pip-version-check \
+		-r $(PY_DIR)/requirements-dev.txt -r $(PY_DIR)/compat/requirements.txt
 	@touch $@
 
-compat-py-prep: deps build-py $(PY_VENV)/.compat $(COMPAT_SUITE)/.unpacked
+# slotwise as a user installs it (cargo reuses the target directory's build)
+compat-py-prep: deps $(COMPAT_VENV)/.tools $(COMPAT_SUITE)/.unpacked
+	$(COMPAT_BIN)/python -m pip install -q --disable-pip-version-check --force-reinstall \
+		--no-deps ./$(PY_DIR)
 	$(CARGO) build -q -p slotwise-testcluster --bin slotwise-testcluster
 
 ## compat-py: redis-py's tests, baseline beside slotwise (table, failures in target/compat/run)
