@@ -4,6 +4,8 @@
 #   make compat-py        the six files on one harness cluster, with redis-py's fixtures and
 #                         with py/compat/slotwise_fixtures.py; prints pass counts side by side
 #   make compat-py-smoke  the same on a few basic tests (seconds)
+#   make compat-py COMPAT_ARGS=--reuse-baseline
+#                         slotwise's run only, beside the baseline of an earlier run
 #
 # The sdist (pip download, cached) and its unpacked tests/ live in $(COMPAT_DIR), outside
 # git; redis-py and its test plugins go into the venv as tools, never slotwise dependencies.
@@ -17,7 +19,7 @@ COMPAT_SDIST := $(COMPAT_DIR)/redis-$(COMPAT_VERSION).tar.gz
 COMPAT_VENV := $(COMPAT_DIR)/venv
 COMPAT_BIN := $(abspath $(COMPAT_VENV))/bin
 COMPAT_RUN = $(COMPAT_BIN)/python $(PY_DIR)/compat/run.py --harness $(PY_HARNESS) \
-	--suite $(COMPAT_SUITE) --out $(COMPAT_DIR)/$(1)
+	--suite $(COMPAT_SUITE) --out $(COMPAT_DIR)/$(1) $(COMPAT_ARGS)
 
 .PHONY: compat-py compat-py-smoke compat-py-prep
 

@@ -3,7 +3,7 @@
 prints the comparison (``compare.py``).
 
     python py/compat/run.py --harness target/debug/slotwise-testcluster \\
-        --suite target/compat/redis-8.1.0 --out target/compat/run [--smoke]
+        --suite target/compat/redis-8.1.0 --out target/compat/run [--smoke] [--reuse-baseline]
 
 Exit status: 0 when both runs completed (failing tests are the measurement, not an error),
 nonzero when the cluster did not start, a run broke (pytest usage or internal error, no
@@ -89,6 +89,8 @@ def main() -> int:
     ap.add_argument("--out", required=True, type=Path)
     ap.add_argument("--smoke", action="store_true", help="only the fast subset")
     ap.add_argument("--timeout", type=int, default=30, help="per test (pytest-timeout)")
+    ap.add_argument("--reuse-baseline", action="store_true",
+                    help="keep OUT/baseline.xml from an earlier run (same redis-py and files)")
     a = ap.parse_args()
 
     a.out.mkdir(parents=True, exist_ok=True)
@@ -104,6 +106,10 @@ def main() -> int:
         runs = {}
         for plugin in (False, True):
             name = "slotwise" if plugin else "baseline"
+            if not plugin and a.reuse_baseline and (out / "baseline.xml").exists():
+                print(f"baseline: reusing {out / 'baseline.xml'}")
+                runs[name] = 0
+                continue
             runs[name] = pytest_run(suite, url, len(info["nodes"]), out / f"{name}.xml",
                                     out / f"{name}.log", tests, plugin, a.timeout)
     finally:
