@@ -1,6 +1,8 @@
 //! The generated command table against the hand-written `lookup` (table.rs): on a sample
-//! argv of every command and subcommand, both find the same keys, unless the command is in
-//! [`KEY_DISAGREEMENTS`] with the reason.
+//! argv of every command and subcommand, both find the same keys, call the same keyed
+//! commands read-only, and route and combine alike (the server's `request_policy` /
+//! `response_policy` tips), unless the command is in [`KEY_DISAGREEMENTS`],
+//! [`READONLY_DISAGREEMENTS`] or [`FANOUT_DISAGREEMENTS`] with the reason.
 
 use super::generated_samples::SAMPLES;
 use super::*;
@@ -153,4 +155,151 @@ fn reads_key_specs_as_the_server_does() {
     assert_eq!(keys(&["SORT", "k", "STORE", "d"]), (vec![1], false));
     // A non-number numkeys: the spec does not fit, nothing certain.
     assert_eq!(keys(&["EVAL", "s", "x", "k"]), (vec![], false));
+}
+
+/// Keyed commands the hand-written table calls read-only where the server's flags do not (or
+/// the reverse), and why. Each entry must still disagree. (For keyless commands the
+/// hand-written flag means "safe to resend after a lost reply", not "a replica may serve
+/// it": they are not compared.)
+const READONLY_DISAGREEMENTS: &[(&str, &str)] = &[(
+    "TOUCH",
+    "sent to the primary: its point is the primary's access time, not a replica's",
+)];
+
+#[test]
+fn hand_written_read_only_flags_agree_with_the_table() {
+    let mut unexpected = Vec::new();
+    let mut seen = Vec::new();
+    for argv in SAMPLES {
+        let c = sample_cmd(argv);
+        let n = Names::of(&c);
+        let spec = spec_of(n.name(), n.sub()).expect("every sample is in the table");
+        if spec.key_positions(&c).positions.is_empty() {
+            continue;
+        }
+        let table = spec.flags.contains(Flags::READONLY);
+        let hand = lookup(n.name(), n.sub()).readonly;
+        if table == hand {
+            continue;
+        }
+        let label = label(spec);
+        let top = label.split(' ').next().unwrap_or_default().to_string();
+        match READONLY_DISAGREEMENTS
+            .iter()
+            .find(|(name, _)| *name == label || *name == top)
+        {
+            Some((name, _)) => seen.push(*name),
+            None => unexpected.push(format!("{label}: table {table}, hand-written {hand}")),
+        }
+    }
+    assert!(unexpected.is_empty(), "disagreements: {unexpected:#?}");
+    let stale: Vec<_> = READONLY_DISAGREEMENTS
+        .iter()
+        .filter(|(name, _)| !seen.contains(name))
+        .collect();
+    assert!(stale.is_empty(), "allowlisted but agreeing now: {stale:?}");
+}
+
+/// Commands the hand-written table routes or combines otherwise than the server's
+/// `request_policy` / `response_policy` tips, and why. Each entry must still disagree.
+const FANOUT_DISAGREEMENTS: &[(&str, &str)] = &[
+    // Node-level introspection and administration: the core runs them on one node; the
+    // faces fan them out where their peer does (Python's `target_nodes=`).
+    ("CLIENT SETINFO", "node-level: the nodes the caller names"),
+    ("CONFIG SET", "node-level: the nodes the caller names"),
+    (
+        "CLUSTER SLOT-STATS",
+        "node-level: the nodes the caller names",
+    ),
+    ("FUNCTION KILL", "node-level: the node running the function"),
+    ("FUNCTION STATS", "node-level: the nodes the caller names"),
+    ("SCRIPT KILL", "node-level: the node running the script"),
+    ("LATENCY", "node-level: the nodes the caller names"),
+    ("MEMORY", "node-level: the nodes the caller names"),
+    ("SLOWLOG", "node-level: the nodes the caller names"),
+    // Deliberate choices.
+    (
+        "INFO",
+        "every node, replicas included, one reply per node (redis-py's shape)",
+    ),
+    ("PING", "a health check of every node, replicas included"),
+    (
+        "RANDOMKEY",
+        "one node's random key is a random key; merging every shard's adds nothing",
+    ),
+    (
+        "SCAN",
+        "a cursor belongs to one node: the faces scan node by node",
+    ),
+    (
+        "MSETNX",
+        "its all-or-nothing cannot span shards: keys must share a slot (CROSSSLOT otherwise)",
+    ),
+    (
+        "WAIT",
+        "confirms the writes of the connection before it (issue 11), not every shard's",
+    ),
+    (
+        "WAITAOF",
+        "confirms the writes of the connection before it (issue 11), not every shard's",
+    ),
+];
+
+/// The tips a hand-written fan-out stands for: request policy, and the response policies
+/// that fit its combining rule (`None`: any).
+fn tips_of(fanout: Fanout) -> (RequestPolicy, Option<&'static [ResponsePolicy]>) {
+    use ResponsePolicy as R;
+    let combine = |agg: Aggregate| -> Option<&'static [ResponsePolicy]> {
+        match agg {
+            Aggregate::Sum => Some(&[R::AggSum]),
+            Aggregate::AllOk => Some(&[R::AllSucceeded]),
+            Aggregate::LogicalAnd => Some(&[R::AggLogicalAnd]),
+            // Gather/Concat/PerNode are the defaults of the request policies they go with.
+            Aggregate::Gather | Aggregate::Concat | Aggregate::PerNode => {
+                Some(&[R::Default, R::Special])
+            }
+        }
+    };
+    match fanout {
+        Fanout::Single | Fanout::FollowPrevious => (RequestPolicy::Default, None),
+        Fanout::SplitBySlot(agg) => (RequestPolicy::MultiShard, combine(agg)),
+        Fanout::AllPrimaries(agg) => (RequestPolicy::AllShards, combine(agg)),
+        Fanout::AllNodes(agg) => (RequestPolicy::AllNodes, combine(agg)),
+    }
+}
+
+#[test]
+fn hand_written_fan_out_agrees_with_the_tables_policies() {
+    let mut unexpected = Vec::new();
+    let mut seen = Vec::new();
+    for argv in SAMPLES {
+        let c = sample_cmd(argv);
+        let n = Names::of(&c);
+        let spec = spec_of(n.name(), n.sub()).expect("every sample is in the table");
+        let fanout = lookup(n.name(), n.sub()).fanout;
+        let (request, responses) = tips_of(fanout);
+        let agrees = spec.request_policy == request
+            && responses.is_none_or(|r| r.contains(&spec.response_policy));
+        if agrees {
+            continue;
+        }
+        let label = label(spec);
+        let top = label.split(' ').next().unwrap_or_default().to_string();
+        match FANOUT_DISAGREEMENTS
+            .iter()
+            .find(|(name, _)| *name == label || *name == top)
+        {
+            Some((name, _)) => seen.push(*name),
+            None => unexpected.push(format!(
+                "{label}: table {:?}/{:?}, hand-written {fanout:?}",
+                spec.request_policy, spec.response_policy
+            )),
+        }
+    }
+    assert!(unexpected.is_empty(), "disagreements: {unexpected:#?}");
+    let stale: Vec<_> = FANOUT_DISAGREEMENTS
+        .iter()
+        .filter(|(name, _)| !seen.contains(name))
+        .collect();
+    assert!(stale.is_empty(), "allowlisted but agreeing now: {stale:?}");
 }
