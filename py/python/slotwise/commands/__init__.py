@@ -19,6 +19,7 @@ from .lists import ListCommands
 from .sets import SetCommands
 from .sorted_sets import SortedSetCommands
 from .hyperloglog import HyperLogLogCommands
+from .geo import GeoCommands
 from .streams import StreamCommands
 from .scripting import ScriptingCommands
 from .cluster import ClusterCommands
@@ -34,6 +35,7 @@ class Commands(
     SetCommands,
     SortedSetCommands,
     HyperLogLogCommands,
+    GeoCommands,
     StreamCommands,
     ScriptingCommands,
     ClusterCommands,
