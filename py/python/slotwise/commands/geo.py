@@ -48,10 +48,11 @@ def _geopos_reply(resp3: bool) -> Callable[[Any], Any]:
     return post
 
 
-def _places(withdist: bool, withhash: bool, withcoord: bool) -> Callable[[Any], Any]:
+def _places(withdist: bool, withcoord: bool, withhash: bool) -> Callable[[Any], Any]:
     """GEORADIUS/GEOSEARCH replies as redis-py shapes them: the names alone, or with any
     WITH option one list per place, ``[name, float dist, int hash, (float lon, float
-    lat)]`` (only the parts asked for, in that order, as the server sends them)."""
+    lat)]`` (only the parts asked for, in that order: the server's, whatever the order of
+    the flags)."""
     casts: list[Callable[[Any], Any]] = [lambda name: name]
     if withdist:
         casts.append(float)
@@ -197,8 +198,7 @@ class GeoCommands(CommandsBase):
             argv += ["STOREDIST", store_dist]
         if store or store_dist:
             return self._call(*argv)
-        withdist, withcoord, withhash = withs
-        return self._call_with(_places(withdist, withhash, withcoord), *argv)
+        return self._call_with(_places(*withs), *argv)
 
     def geosearch(
         self,
@@ -227,7 +227,7 @@ class GeoCommands(CommandsBase):
             sort, count, any,
         )
         argv += _with_flags(withdist, withcoord, withhash)
-        return self._call_with(_places(withdist, withhash, withcoord), *argv)
+        return self._call_with(_places(withdist, withcoord, withhash), *argv)
 
     def geosearchstore(
         self,
