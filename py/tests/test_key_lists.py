@@ -320,10 +320,17 @@ def test_new_multi_key_replies_keep_redis_py_shapes_in_resp3_and_decoded(
     try:
         assert rc.zadd(a, {"m": 1.5, "n": 2}) == 2
         assert rc.zadd(b, {"m": 3}) == 1
-        assert rc.zdiff([a, b], withscores=True) == ["n", "2"]
-        assert rc.zunion([a, b], withscores=True) == [("n", 2.0), ("m", 4.5)]
-        assert rc.zinter([a, b], withscores=True) == [("m", 4.5)]
-        assert rc.bzpopmin(a) == (a, "m", 1.5)
+        # redis-py: RESP2's flat ZDIFF and (member, score) tuples; protocol=3's lists.
+        if protocol == 2:
+            assert rc.zdiff([a, b], withscores=True) == ["n", "2"]
+            assert rc.zunion([a, b], withscores=True) == [("n", 2.0), ("m", 4.5)]
+            assert rc.zinter([a, b], withscores=True) == [("m", 4.5)]
+            assert rc.bzpopmin(a) == (a, "m", 1.5)
+        else:
+            assert rc.zdiff([a, b], withscores=True) == [["n", 2.0]]
+            assert rc.zunion([a, b], withscores=True) == [["n", 2.0], ["m", 4.5]]
+            assert rc.zinter([a, b], withscores=True) == [["m", 4.5]]
+            assert rc.bzpopmin(a) == [a, "m", 1.5]
         assert rc.rpush(b + "l", "v") == 1
         # redis-py: a tuple in RESP2, the list as sent in RESP3.
         popped = rc.brpop(b + "l")
