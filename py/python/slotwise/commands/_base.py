@@ -93,22 +93,6 @@ def _parse_cluster_info(reply: Any) -> Any:
     return reply
 
 
-def _score_pairs(cast: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """``ZRANGE ... WITHSCORES`` replies (unconverted) as ``[(member, cast(score)), ...]``,
-    ``cast`` getting the score as the server sent it, as in redis-py: ``bytes`` (``str``
-    with ``decode_responses``) in RESP2, a ``float`` in RESP3."""
-
-    def post(reply: Any) -> Any:
-        if not isinstance(reply, list):
-            return reply
-        if reply and isinstance(reply[0], list):  # RESP3: [[member, score], ...]
-            return [(m, cast(s)) for m, s in reply]
-        it = iter(reply)
-        return [(m, cast(s)) for m, s in zip(it, it)]
-
-    return post
-
-
 def _list_or_args(keys: Any, args: tuple[EncodableT, ...]) -> list[EncodableT]:
     """The items of a ``keys, *args`` signature, as redis-py's ``list_or_args`` makes them:
     ``keys`` is one item when it is a ``str``, ``bytes``, ``bytearray`` or ``memoryview``
@@ -145,11 +129,6 @@ def _pop_pair(resp3: bool) -> Callable[[Any], Any]:
         return list(r) if resp3 else tuple(r)
 
     return post
-
-
-def _pop_scored(r: Any) -> Any:
-    """BZPOPMIN/BZPOPMAX: ``(key, member, float score)``, or ``None`` on timeout."""
-    return (r[0], r[1], float(r[2])) if r else None
 
 
 def _flat_pairs(r: Any) -> Any:
