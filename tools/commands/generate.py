@@ -22,7 +22,7 @@ SERVER_DUMP = "redis-7.0.json"
 NEWER = "newer.json"
 
 GROUPS = {
-    "bitmap": "Bitmap", "cluster": "Cluster", "connection": "Connection", "generic": "Generic",
+    "array": "Array", "bitmap": "Bitmap", "cluster": "Cluster", "connection": "Connection", "generic": "Generic",
     "geo": "Geo", "hash": "Hash", "hyperloglog": "Hyperloglog", "list": "List",
     "pubsub": "Pubsub", "scripting": "Scripting", "server": "Server", "set": "Set",
     "sorted-set": "SortedSet", "stream": "Stream", "string": "String",
@@ -42,7 +42,7 @@ FLAGS = ["write", "readonly", "denyoom", "admin", "pubsub", "noscript", "blockin
          "module"]
 ACL = ["keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap",
        "hyperloglog", "geo", "stream", "pubsub", "admin", "fast", "slow", "blocking",
-       "dangerous", "connection", "transaction", "scripting"]
+       "dangerous", "connection", "transaction", "scripting", "array"]
 KEY_FLAGS = ["RO", "RW", "OW", "RM", "access", "update", "insert", "delete", "not_key",
              "incomplete", "variable_flags"]
 

@@ -155,6 +155,8 @@ bit_set!(
         TRANSACTION = 19, "transaction";
         /// @scripting
         SCRIPTING = 20, "scripting";
+        /// @array (Redis 8.8)
+        ARRAY = 21, "array";
     }
 );
 
@@ -244,6 +246,7 @@ pub struct KeySpecDef {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[allow(missing_docs)]
 pub enum Group {
+    Array,
     Bitmap,
     Cluster,
     Connection,

@@ -236,6 +236,11 @@ const FANOUT_DISAGREEMENTS: &[(&str, &str)] = &[
         "its all-or-nothing cannot span shards: keys must share a slot (CROSSSLOT otherwise)",
     ),
     (
+        "MSETEX",
+        "its NX/XX all-or-nothing cannot span shards: keys must share a slot, as redis-py's \
+         RedisCluster requires (CROSSSLOT otherwise)",
+    ),
+    (
         "WAIT",
         "confirms the writes of the connection before it (issue 11), not every shard's",
     ),
