@@ -23,6 +23,8 @@ from .geo import GeoCommands
 from .streams import StreamCommands
 from .scripting import ScriptingCommands
 from .cluster import ClusterCommands
+from .hotkeys import HotkeysCommands
+from .arrays import ArrayCommands
 
 
 class Commands(
@@ -39,6 +41,8 @@ class Commands(
     StreamCommands,
     ScriptingCommands,
     ClusterCommands,
+    HotkeysCommands,
+    ArrayCommands,
 ):
     """Redis commands with redis-py's signatures, every family."""
 

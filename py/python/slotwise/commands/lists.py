@@ -127,6 +127,41 @@ class ListCommands(CommandsBase):
         timeout."""
         return self._call("BLMOVE", first_list, second_list, src, dest, timeout)
 
+    def lmovem(
+        self,
+        first_list: KeyT,
+        second_list: KeyT,
+        src: str = "LEFT",
+        dest: str = "RIGHT",
+        count: Optional[int] = None,
+        mode: Optional[str] = None,
+        ordering: Optional[str] = None,
+    ) -> ResponseT:
+        """LMOVEM (Redis 8.10): as :meth:`lmove` for several elements (same slot). Without
+        ``count``, one element; with it, up to ``count`` (``mode="COUNT"``, the default) or
+        exactly ``count`` or none (``mode="EXACTLY"``), pushed one by one (``ordering=
+        "OBO"``, reversing them) or as a block (``"BULK"``; ``ordering`` is required with
+        ``count``). The moved elements in destination order, or ``None``."""
+        args: list[EncodableT] = ["LMOVEM", first_list, second_list, src, dest]
+        return self._call(*args, *_movem_how_many("lmovem", count, mode, ordering))
+
+    def blmovem(
+        self,
+        first_list: KeyT,
+        second_list: KeyT,
+        timeout: float,
+        src: str = "LEFT",
+        dest: str = "RIGHT",
+        count: Optional[int] = None,
+        mode: Optional[str] = None,
+        ordering: Optional[str] = None,
+    ) -> ResponseT:
+        """BLMOVEM (Redis 8.10): :meth:`lmovem` waiting up to ``timeout`` seconds (0:
+        forever) for the elements (``EXACTLY``: for ``count`` of them); ``None`` on
+        timeout."""
+        args: list[EncodableT] = ["BLMOVEM", first_list, second_list, src, dest, timeout]
+        return self._call(*args, *_movem_how_many("blmovem", count, mode, ordering))
+
     def lmpop(
         self, num_keys: int, *args: KeyT, direction: str, count: Optional[int] = 1
     ) -> ResponseT:
@@ -155,3 +190,22 @@ def _count(count: Optional[int]) -> int:
     if count is None:
         raise DataError("count=None: pass an int of at least 1 (the default is 1)")
     return count
+
+
+def _movem_how_many(
+    command: str, count: Optional[int], mode: Optional[str], ordering: Optional[str]
+) -> list[EncodableT]:
+    """The optional ``COUNT|EXACTLY n OBO|BULK`` block of LMOVEM/BLMOVEM, checked as
+    redis-py checks it: ``mode`` and ``ordering`` only with ``count``, and ``ordering``
+    required with it."""
+    if count is None:
+        if mode is not None or ordering is not None:
+            raise DataError(
+                f"{command}(): ``count`` is required when ``mode`` or ``ordering`` is set"
+            )
+        return []
+    if ordering is None:
+        raise DataError(
+            f"{command}(): ``ordering`` (OBO or BULK) is required when ``count`` is set"
+        )
+    return [mode or "COUNT", count, ordering]

@@ -97,6 +97,23 @@ class SetCommands(CommandsBase):
         up to ``limit`` (0: no limit)."""
         return self._call("SINTERCARD", numkeys, *keys, "LIMIT", limit)
 
+    def sdiffcard(self, numkeys: int, keys: list[KeyT], limit: int = 0) -> ResponseT:
+        """SDIFFCARD (Redis 8.8): size of the difference of the first of ``keys`` and the
+        others (``numkeys`` of them, one slot), counting up to ``limit`` (0: no limit)."""
+        return self._call("SDIFFCARD", numkeys, *keys, "LIMIT", limit)
+
+    def sunioncard(
+        self, numkeys: int, keys: list[KeyT], limit: int = 0, approx: bool = False
+    ) -> ResponseT:
+        """SUNIONCARD (Redis 8.8): size of the union of ``keys`` (``numkeys`` of them, one
+        slot), counting up to ``limit`` (0: no limit); ``approx`` asks for the server's
+        HyperLogLog estimate instead of the exact count."""
+        args: list[EncodableT] = ["SUNIONCARD", numkeys, *keys]
+        if approx:
+            args.append("APPROX")
+        args += ["LIMIT", limit]
+        return self._call(*args)
+
     def sscan(
         self,
         name: KeyT,

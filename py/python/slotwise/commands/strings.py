@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import binascii
 import datetime
+import enum
 from typing import Any, Iterable, Mapping, Optional, Union
 
 from ..exceptions import DataError
@@ -87,6 +88,16 @@ def _key_slot(key: Any) -> int:
 
 def _empty_list(_reply: Any) -> Any:
     return []
+
+
+class DataPersistOptions(enum.Enum):
+    """:meth:`StringCommands.msetex`'s ``data_persist_option`` (as redis-py's enum of that
+    name, which is accepted too, as are the strings ``"NX"``/``"XX"``)."""
+
+    #: Set the keys only if none of them exists.
+    NX = "NX"
+    #: Set the keys only if all of them exist.
+    XX = "XX"
 
 
 class StringCommands(CommandsBase):
@@ -298,6 +309,66 @@ class StringCommands(CommandsBase):
         for k, v in mapping.items():
             items += [k, v]
         return self._call(*items)
+
+    def msetex(
+        self,
+        mapping: Mapping[KeyT, EncodableT],
+        data_persist_option: Optional[Any] = None,
+        ex: Optional[ExpiryT] = None,
+        px: Optional[ExpiryT] = None,
+        exat: Optional[AbsExpiryT] = None,
+        pxat: Optional[AbsExpiryT] = None,
+        keepttl: bool = False,
+    ) -> ResponseT:
+        """MSETEX (Redis 8.4): sets the keys of ``mapping`` (all in one slot) with one
+        timeout (``ex``/``px``/``exat``/``pxat``, or ``keepttl``), only if none exists
+        (``data_persist_option`` :class:`DataPersistOptions` ``NX``) or all exist (``XX``);
+        1 if they were set, else 0."""
+        if not _at_most_one(
+            (ex is not None, px is not None, exat is not None, pxat is not None, keepttl)
+        ):
+            raise DataError(
+                "msetex(): ex, px, exat, pxat and keepttl are mutually exclusive; give at "
+                "most one of them"
+            )
+        args: list[EncodableT] = ["MSETEX", len(mapping)]
+        for k, v in mapping.items():
+            args += [k, v]
+        if data_persist_option:
+            option = getattr(data_persist_option, "value", data_persist_option)
+            if option not in ("NX", "XX"):
+                raise DataError(
+                    f"msetex() data_persist_option={data_persist_option!r}: use "
+                    "DataPersistOptions.NX or DataPersistOptions.XX"
+                )
+            args.append(option)
+        args += _expiry_args("msetex", ex, px, exat, pxat)
+        if keepttl:
+            args.append("KEEPTTL")
+        return self._call(*args)
+
+    def digest_local(self, value: Union[bytes, str]) -> Union[bytes, str]:
+        """The digest :meth:`digest` would return for a string of ``value`` (XXH3 64-bit,
+        16 hex digits; a ``str`` is hashed as its UTF-8 bytes), computed here without a
+        round trip, for SET's ``ifdeq``/``ifdne``: ``bytes``, ``str`` with
+        ``decode_responses``. Needs the optional ``xxhash`` package (as redis-py does;
+        ``NotImplementedError`` without it). Not queued by a pipeline: it sends nothing."""
+        try:
+            import xxhash  # type: ignore[import-not-found,unused-ignore]
+        except ImportError:
+            raise NotImplementedError(
+                "digest_local() needs the optional 'xxhash' package (XXH3, the hash the "
+                "server's DIGEST uses): pip install xxhash, or call digest() to ask the "
+                "server"
+            ) from None
+        data = value.encode() if isinstance(value, str) else value
+        hexdigest: str = xxhash.xxh3_64(data).hexdigest()
+        decode = getattr(self, "decode_responses", None)
+        if decode is None:  # a pipeline: its client's setting
+            decode = getattr(getattr(self, "_client", None), "decode_responses", False)
+        if decode:
+            return hexdigest
+        return hexdigest.encode()
 
     def increx(
         self,
