@@ -461,8 +461,12 @@ fn spec_range(spec: &KeySpecDef, cmd: &Cmd) -> Option<(usize, usize, usize)> {
                 .parse()
                 .ok()
                 .filter(|&n: &isize| n >= 0)?;
+            // `n` keys `key_step` apart (MSETEX's numkeys counts key-value pairs: step 2).
+            // The server's generic reading took `first + n - 1` as the last index (the same
+            // for every step-1 command); a proposed fix (redis/redis PR 15408) multiplies by
+            // the step, as here.
             let first = first + first_key as isize;
-            (first, first + n - 1, key_step)
+            (first, first + (n - 1) * key_step as isize, key_step)
         }
         FindKeys::Unknown => return None,
     };

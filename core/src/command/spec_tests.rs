@@ -136,6 +136,11 @@ fn reads_key_specs_as_the_server_does() {
         (vec![1, 3, 4], true)
     );
     assert_eq!(keys(&["EVAL", "s", "0", "x"]), (vec![], true));
+    // keynum with a step: MSETEX's numkeys counts key-value pairs.
+    assert_eq!(
+        keys(&["MSETEX", "2", "a", "1", "b", "2", "EX", "5"]),
+        (vec![2, 4], true)
+    );
     // A keyword searched forward, with the limit halving what follows it.
     assert_eq!(
         keys(&["XREAD", "COUNT", "1", "STREAMS", "a", "b", "0", "0"]),
