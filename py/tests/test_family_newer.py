@@ -1,6 +1,6 @@
 """Commands newer than the test servers (Redis 7.0): MSETEX, LMOVEM/BLMOVEM,
-SDIFFCARD/SUNIONCARD, the array type's AR* commands, with redis-py 8.1's signatures and
-client-side checks; ``digest_local``; and the HOTKEYS methods, which redis-py's
+SDIFFCARD/SUNIONCARD, the array type's AR* commands, HIMPORT, with redis-py 8.1's signatures
+and client-side checks; ``digest_local``; and the HOTKEYS methods, which redis-py's
 ``RedisCluster`` refuses. The servers cannot run them, so their argv and reply shapes are
 checked on a scripted fake node (see fakenode.py), on the sync and asyncio clients and both
 pipelines."""
@@ -24,6 +24,7 @@ from slotwise.commands.arrays import (
     ArrayPredicateCombinator,
     ArrayPredicateType,
 )
+from slotwise.commands.hashes import HImportRegistry
 from slotwise.commands.hotkeys import HotkeysCommands, HotkeysMetricsTypes
 from slotwise.commands.strings import DataPersistOptions
 
@@ -448,10 +449,138 @@ def test_signatures_match_redis_py() -> None:
 
     names = [
         "msetex", "lmovem", "blmovem", "sdiffcard", "sunioncard", "digest_local",
+        "himport_set", "himport_prepare", "himport_discard", "himport_discard_all",
         *[n for n in vars(ArrayCommands) if not n.startswith("_")],
         *[n for n in vars(HotkeysCommands) if not n.startswith("_")],
     ]
     for name in names:
         ours = getattr(commands.Commands, name)
         assert shape(ours) == shape(getattr(redis_cluster.RedisCluster, name)), name
-    assert len(names) >= 28
+    assert len(names) >= 32
+
+
+def test_multi_key_commands_refuse_keys_of_several_slots() -> None:
+    """As redis-py's ``RedisCluster``, the keys of one command must share a slot: refused
+    before anything is sent (MSETEX's keys are every other argument after numkeys)."""
+    calls: list[Step] = [
+        ("lmovem", ("a", "b", "LEFT", "RIGHT"), {"count": 2, "ordering": "BULK"}),
+        ("blmovem", ("a", "b", 1, "LEFT", "RIGHT"), {"count": 2, "ordering": "BULK"}),
+        ("msetex", ({"a": 1, "b": 2},), {"ex": 5}),
+        ("sdiffcard", (2, ["a", "b"]), {}),
+        ("sunioncard", (2, ["a", "b"]), {}),
+    ]
+    with FakeNode(lambda argv: encode(1)) as node:
+        for face in ("sync", "asyncio"):
+            for step, e in zip(calls, _run(node.addr, face, calls)):
+                assert isinstance(e, slotwise.CrossSlotError), (face, step, e)
+                assert '"a"' in str(e) and '"b"' in str(e), e
+        assert _sent(node) == []
+
+
+# --- HIMPORT --------------------------------------------------------------------------
+
+
+def _himport_node(exec_reply: bytes = b"*3\r\n+OK\r\n+OK\r\n:1\r\n") -> FakeNode:
+    def script(argv: list[bytes]) -> Optional[bytes]:
+        name = argv[0].upper()
+        if name == b"MULTI":
+            return b"+OK\r\n"
+        if name == b"EXEC":
+            return exec_reply
+        if name == b"HIMPORT":
+            return b"+QUEUED\r\n" if exec_reply else b"+OK\r\n"
+        return b"+OK\r\n"
+
+    return FakeNode(script)
+
+
+def test_himport_registry_is_the_clients() -> None:
+    """``himport_prepare``/``himport_discard``/``himport_discard_all`` change the client's
+    registry (a pipeline's is its client's) and send nothing; coroutines on asyncio."""
+    with _himport_node() as node:
+        with slotwise.Cluster(startup_nodes=[node.addr]) as rc:
+            registry = rc.himport_registry
+            assert isinstance(registry, HImportRegistry) and len(registry) == 0
+            assert rc.pipeline().himport_registry is registry
+            assert rc.himport_prepare("user", ["name", "email"]) is True
+            assert rc.pipeline().himport_prepare("city", ("zip",)) is True
+            fieldset = registry.get("user")
+            assert fieldset is not None and fieldset.fields == ("name", "email")
+            before = registry.revision
+            assert rc.himport_prepare("user", ["name"]) is True  # redeclared
+            assert registry.get("user").fields == ("name",)  # type: ignore[union-attr]
+            assert registry.revision > before
+            assert sorted(registry) == ["city", "user"] and "city" in registry
+            assert rc.himport_discard("city") == 1
+            assert rc.himport_discard("city") == 0
+            assert rc.himport_discard_all() == 1
+            assert rc.himport_discard_all() == 0
+            for bad, words in ((("f", "fs"), "not a single string"), (("f", []), "at least one")):
+                with pytest.raises(slotwise.DataError, match=words):
+                    rc.himport_prepare(*bad)
+
+        async def main() -> list[Any]:
+            async with slotwise.asyncio.Cluster(startup_nodes=[node.addr]) as arc:
+                pending = arc.himport_prepare("user", ["name"])
+                assert inspect.iscoroutine(pending)
+                return [
+                    await pending,
+                    list(arc.himport_registry),
+                    await arc.pipeline().himport_discard("user"),
+                    await arc.himport_discard_all(),
+                ]
+
+        assert asyncio.run(main()) == [True, ["user"], 1, 0]
+        assert not [a for a in node.received if a[0].upper() == b"HIMPORT"]
+
+
+def test_himport_set_sends_its_fieldset_in_one_transaction() -> None:
+    """A declared fieldset travels with each ``himport_set``: MULTI, PREPARE, SET, DISCARD,
+    EXEC on the key's connection (a fieldset is state of one connection); ``True``."""
+    with _himport_node() as node:
+        with slotwise.Cluster(startup_nodes=[node.addr]) as rc:
+            rc.himport_prepare("user", ["name", "age"])
+            assert rc.himport_set("{u}1", "user", ["ann", 41]) is True
+
+        async def main() -> Any:
+            async with slotwise.asyncio.Cluster(startup_nodes=[node.addr]) as arc:
+                await arc.himport_prepare("user", ["name", "age"])
+                values: list[Any] = ["bob", 7]
+                return await arc.himport_set("{u}2", "user", iter(values))
+
+        assert asyncio.run(main()) is True
+        one = [
+            [b"MULTI"],
+            [b"HIMPORT", b"PREPARE", b"user", b"name", b"age"],
+            [b"HIMPORT", b"SET", b"{u}1", b"user", b"ann", b"41"],
+            [b"HIMPORT", b"DISCARD", b"user"],
+            [b"EXEC"],
+        ]
+        two = [a if a[:2] != [b"HIMPORT", b"SET"] else
+               [b"HIMPORT", b"SET", b"{u}2", b"user", b"bob", b"7"] for a in one]
+        assert [a for a in node.received if a[0] in (b"MULTI", b"HIMPORT", b"EXEC")] == one + two
+
+
+def test_himport_set_errors_and_undeclared_fieldsets() -> None:
+    """The SET's error inside the transaction is raised; an undeclared fieldset is sent as a
+    bare HIMPORT SET (the server decides); a lone string of values is refused; a pipeline
+    refuses a declared fieldset (it cannot carry it) but queues an undeclared one."""
+    failing = b"*3\r\n+OK\r\n-ERR wrong number of values\r\n:1\r\n"
+    with _himport_node(failing) as node:
+        with slotwise.Cluster(startup_nodes=[node.addr]) as rc:
+            rc.himport_prepare("user", ["name", "age"])
+            with pytest.raises(slotwise.ResponseError, match="wrong number of values"):
+                rc.himport_set("k", "user", ["ann"])
+            with pytest.raises(slotwise.DataError, match="not a string"):
+                rc.himport_set("k", "user", "ann")
+            with pytest.raises(slotwise.DataError, match="in a pipeline"):
+                rc.pipeline().himport_set("k", "user", ["ann", 1])
+    with _himport_node(b"") as node:
+        with slotwise.Cluster(startup_nodes=[node.addr]) as rc:
+            assert rc.himport_set("k", "other", ["x"]) is True
+            assert rc.pipeline().himport_set("k", "other", ["y"]).execute() == [True]
+        sent = [a for a in node.received if a[0] in (b"MULTI", b"HIMPORT", b"EXEC")]
+        assert sent == [
+            [b"HIMPORT", b"SET", b"k", b"other", b"x"],
+            [b"HIMPORT", b"SET", b"k", b"other", b"y"],
+        ]

@@ -241,6 +241,12 @@ const FANOUT_DISAGREEMENTS: &[(&str, &str)] = &[
         "its all-or-nothing cannot span shards: keys must share a slot (CROSSSLOT otherwise)",
     ),
     (
+        "HIMPORT",
+        "a fieldset is state of one connection (the blocking client pools several per node): \
+         the Python face sends PREPARE and DISCARD inside the MULTI of the HIMPORT SET they \
+         serve, on the key's connection, not to every shard",
+    ),
+    (
         "MSETEX",
         "its NX/XX all-or-nothing cannot span shards: keys must share a slot, as redis-py's \
          RedisCluster requires (CROSSSLOT otherwise)",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import enum
+import threading
 import warnings
-from typing import Any, Iterable, Mapping, Optional, Sequence, Union
+from typing import Any, Iterable, Iterator, Mapping, Optional, Sequence, Union
 
 from ..exceptions import DataError
 from ._base import (
@@ -17,6 +19,7 @@ from ._base import (
     _as_int,
     _list_or_args,
     _millis,
+    _ok_true,
     _scan_page,
     _ScanItems,
     _seconds,
@@ -405,3 +408,194 @@ class HashCommands(CommandsBase):
     def hpttl(self, key: KeyT, *fields: EncodableT) -> ResponseT:
         """As :meth:`httl`, in milliseconds."""
         return self._call("HPTTL", key, "FIELDS", len(fields), *fields)
+
+    # HIMPORT (Redis 8.10): a fieldset (ordered field names) is state of one server
+    # connection, and slotwise shares and pools connections, so a fieldset is declared in a
+    # registry of the client (as redis-py's ``RedisCluster`` keeps one) and each
+    # ``himport_set`` sends it along: MULTI, HIMPORT PREPARE, HIMPORT SET, HIMPORT DISCARD,
+    # EXEC on the key's connection, which leaves no fieldset behind on it.
+
+    @property
+    def himport_registry(self) -> "HImportRegistry":
+        """The client's HIMPORT fieldsets (a pipeline's are its client's): read it; change
+        it with :meth:`himport_prepare`, :meth:`himport_discard`,
+        :meth:`himport_discard_all`."""
+        return _registry_of(self)
+
+    def himport_prepare(self, fieldset_name: str, fields: Iterable[EncodableT]) -> Any:
+        """Declares (or redeclares) the fieldset ``fieldset_name``: the field names, in the
+        order :meth:`himport_set` gives their values; ``True``. Nothing is sent (see
+        :meth:`himport_set`); a coroutine on the asyncio client, as in redis-py."""
+        _registry_of(self).prepare(fieldset_name, fields)
+        return _now_or_awaited(self, True)
+
+    def himport_discard(self, fieldset_name: str) -> Any:
+        """Forgets the fieldset ``fieldset_name``; 1 if it was declared, else 0 (nothing is
+        sent; a coroutine on the asyncio client)."""
+        removed = 1 if _registry_of(self).discard(fieldset_name) else 0
+        return _now_or_awaited(self, removed)
+
+    def himport_discard_all(self) -> Any:
+        """Forgets every fieldset; how many there were (nothing is sent; a coroutine on the
+        asyncio client)."""
+        return _now_or_awaited(self, _registry_of(self).discard_all())
+
+    def himport_set(
+        self, key: KeyT, fieldset_name: str, values: Iterable[EncodableT]
+    ) -> ResponseT:
+        """HIMPORT SET (Redis 8.10): creates (or replaces) the hash ``key`` with the fields of
+        the fieldset ``fieldset_name`` (see :meth:`himport_prepare`) set to ``values``, in
+        order; ``True``.
+
+        The fieldset travels with the command: MULTI, HIMPORT PREPARE, HIMPORT SET, HIMPORT
+        DISCARD, EXEC on the key's node (a fieldset is state of one connection, and slotwise
+        shares connections). A fieldset not declared here is sent as a bare HIMPORT SET (the
+        server refuses it unless the connection has it). Pipelines refuse a declared
+        fieldset (:class:`DataError`): their commands cannot carry the fieldset along."""
+        if isinstance(values, (str, bytes, bytearray, memoryview)):
+            raise DataError("HIMPORT values must be a collection of values, not a string")
+        items = list(values)
+        fieldset = _registry_of(self).get(fieldset_name)
+        if fieldset is None:
+            return self._call_with(_ok_true, "HIMPORT", "SET", key, fieldset_name, *items)
+        if getattr(self, "_queues_commands", False):
+            raise DataError(
+                f"himport_set() of the declared fieldset {fieldset_name!r} in a pipeline: a "
+                "fieldset is state of one connection, sent along in a MULTI of its own; call "
+                "himport_set() on the client"
+            )
+        pipe: Any = getattr(self, "pipeline")(transaction=True)
+        pipe._call("HIMPORT", "PREPARE", fieldset_name, *fieldset.fields)
+        pipe._call_with(_ok_true, "HIMPORT", "SET", key, fieldset_name, *items)
+        pipe._call("HIMPORT", "DISCARD", fieldset_name)
+        replies = pipe.execute()
+        if _is_asyncio(self):
+
+            async def second() -> Any:
+                return (await replies)[1]
+
+            return second()
+        return replies[1]
+
+
+def _is_asyncio(commands: Any) -> bool:
+    """True for the asyncio client and its pipelines."""
+    client = commands._client if getattr(commands, "_queues_commands", False) else commands
+    return hasattr(type(client), "aclose")
+
+
+def _now_or_awaited(commands: Any, value: Any) -> Any:
+    """``value``, or a coroutine giving it on the asyncio faces (redis-py's asyncio
+    ``himport_*`` methods are coroutines)."""
+    if not _is_asyncio(commands):
+        return value
+
+    async def done() -> Any:
+        return value
+
+    return done()
+
+
+_REGISTRY_LOCK = threading.Lock()
+
+
+def _registry_of(commands: Any) -> "HImportRegistry":
+    """The client's registry (made on first use); a pipeline's is its client's."""
+    client = commands._client if getattr(commands, "_queues_commands", False) else commands
+    registry = client.__dict__.get("_himport_registry")
+    if registry is None:
+        with _REGISTRY_LOCK:
+            registry = client.__dict__.setdefault("_himport_registry", HImportRegistry())
+    return registry  # type: ignore[no-any-return]
+
+
+@dataclasses.dataclass(frozen=True)
+class HImportFieldset:
+    """A declared HIMPORT fieldset: its name, its field names in the caller's order, and
+    the registry's revision that declared it."""
+
+    name: str
+    fields: tuple[EncodableT, ...]
+    version: int
+
+
+class HImportRegistry:
+    """A client's HIMPORT fieldsets by name (as redis-py's registry of that name): changed
+    by the client's ``himport_prepare``/``himport_discard``/``himport_discard_all``, safe to
+    share between threads. ``revision`` counts its changes."""
+
+    def __init__(self) -> None:
+        self._fieldsets: dict[str, HImportFieldset] = {}
+        self._lock = threading.Lock()
+        self._revision = 0
+
+    def prepare(self, name: str, fields: Iterable[EncodableT]) -> HImportFieldset:
+        """Declares ``name`` with ``fields`` (at least one; a lone string is refused: it
+        would be taken one character per field), replacing any earlier declaration."""
+        if isinstance(fields, (str, bytes, bytearray, memoryview)):
+            raise DataError(
+                "HIMPORT fields must be a collection of field names, not a single string or "
+                "binary value"
+            )
+        items = tuple(fields)
+        if not items:
+            raise DataError("HIMPORT fieldset must have at least one field")
+        with self._lock:
+            self._revision += 1
+            fieldset = HImportFieldset(name, items, self._revision)
+            self._fieldsets[name] = fieldset
+            return fieldset
+
+    def discard(self, name: str) -> bool:
+        """Forgets ``name``; ``True`` if it was declared."""
+        with self._lock:
+            if self._fieldsets.pop(name, None) is None:
+                return False
+            self._revision += 1
+            return True
+
+    def discard_all(self) -> int:
+        """Forgets every fieldset; how many there were."""
+        with self._lock:
+            count = len(self._fieldsets)
+            if count:
+                self._fieldsets.clear()
+                self._revision += 1
+            return count
+
+    @property
+    def revision(self) -> int:
+        """The number of changes so far (never decreases)."""
+        return self._revision
+
+    def get(self, name: str) -> Optional[HImportFieldset]:
+        """The fieldset declared as ``name``, or ``None``."""
+        return self._fieldsets.get(name)
+
+    def names(self) -> list[str]:
+        """The declared names."""
+        with self._lock:
+            return list(self._fieldsets)
+
+    def items(self) -> list[tuple[str, HImportFieldset]]:
+        """``(name, fieldset)`` of every declared fieldset."""
+        with self._lock:
+            return list(self._fieldsets.items())
+
+    def names_to_discard(self, prepared_names: Iterable[str]) -> list[str]:
+        """Those of ``prepared_names`` no longer declared."""
+        with self._lock:
+            return [n for n in prepared_names if n not in self._fieldsets]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._fieldsets
+
+    def __len__(self) -> int:
+        return len(self._fieldsets)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names())
+
+    def __repr__(self) -> str:
+        body = ", ".join(f"{n}={list(f.fields)}" for n, f in self.items())
+        return f"HImportRegistry({body})"
