@@ -59,6 +59,21 @@ pub fn check_in_slot(cmd: &Cmd, slot: Slot) -> Result<(), Error> {
     Ok(())
 }
 
+/// Checks that a further `WATCH` inside a session names keys of the session's slot only.
+///
+/// # Errors
+///
+/// [`Error::CrossSlot`] naming the keys, or [`Error::Config`] without keys.
+pub fn check_watch_in_slot(watch: &Cmd, slot: Slot) -> Result<(), Error> {
+    if session_slot("WATCH", [watch])? == slot {
+        return Ok(());
+    }
+    Err(command::cross_slot(
+        "a WATCH inside a WATCH session (all keys must share the watched slot)",
+        watch.args().skip(1),
+    ))
+}
+
 /// True for `WAIT`/`WAITAOF`: inside MULTI they answer at once (0 replicas), so a session
 /// sends them after `EXEC`, where they confirm the whole transaction on its connection.
 fn confirms(cmd: &Cmd) -> bool {
@@ -142,6 +157,15 @@ mod tests {
         assert!(check_in_slot(&cmd("GET").arg("{u1}:c"), key_slot(b"u1")).is_ok());
         assert!(check_in_slot(&cmd("GET").arg("other"), key_slot(b"u1")).is_err());
         assert!(check_in_slot(&cmd("PING"), key_slot(b"u1")).is_ok());
+        let more = cmd("WATCH").arg("{u1}:d");
+        assert!(check_watch_in_slot(&more, key_slot(b"u1")).is_ok());
+        let elsewhere = cmd("WATCH").arg("other");
+        assert_eq!(
+            check_watch_in_slot(&elsewhere, key_slot(b"u1"))
+                .unwrap_err()
+                .code(),
+            "CROSSSLOT"
+        );
     }
 
     #[test]

@@ -37,6 +37,15 @@ fn watch_detects_a_concurrent_change_and_a_retry_succeeds() {
     );
     assert_eq!(c.watch(&["foo", "bar"]).unwrap_err().code(), "CROSSSLOT");
 
+    // A second WATCH adds keys of the same slot: a change to either aborts EXEC.
+    let mut w = c.watch(&["{acct}:balance"]).unwrap();
+    w.watch(&["{acct}:limit"]).unwrap();
+    assert_eq!(w.watch(&["elsewhere"]).unwrap_err().code(), "CROSSSLOT");
+    c.set("{acct}:limit", 7).unwrap();
+    let mut tx = Pipeline::transaction();
+    tx.add(cmd("INCR").arg("{acct}:ops"));
+    assert_eq!(w.exec(&tx).unwrap(), None, "the key watched second changed");
+
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -56,6 +65,12 @@ fn watch_detects_a_concurrent_change_and_a_retry_succeeds() {
         let mut tx = Pipeline::transaction();
         tx.add(cmd("SET").arg("{acct}:balance").arg(b + 1));
         assert!(w.exec(&tx).await.unwrap().is_some());
+        let mut w = a.watch(&["{acct}:balance"]).await.unwrap();
+        w.watch(&["{acct}:limit"]).await.unwrap();
+        a.set("{acct}:limit", 8).await.unwrap();
+        let mut tx = Pipeline::transaction();
+        tx.add(cmd("INCR").arg("{acct}:ops"));
+        assert_eq!(w.exec(&tx).await.unwrap(), None);
         assert_eq!(a.get::<i64>("{acct}:balance").await.unwrap(), 2);
     });
 }

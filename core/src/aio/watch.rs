@@ -120,6 +120,25 @@ impl Client {
 }
 
 impl Watch {
+    /// WATCHes more keys of the watched slot on the session's connection (a change to
+    /// any key watched so far still aborts [`Watch::exec`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CrossSlot`] for a key of another slot (nothing sent), connection failures.
+    pub async fn watch<K: ToArg>(&mut self, keys: &[K]) -> Result<()> {
+        let watch = build::keys_cmd("WATCH", keys);
+        transaction::check_watch_in_slot(&watch, self.slot)?;
+        let started = (self.client.router().options(), Instant::now());
+        let mut payload = BytesMut::new();
+        watch.write_resp(&mut payload);
+        let reply = roundtrip(&self.conn, payload, 1, started, self.slot)
+            .await
+            .map_err(outcome_error)?;
+        transaction::reply_result(&self.addr, reply.into_iter().next().unwrap_or(Value::Nil))?;
+        Ok(())
+    }
+
     /// Runs a command on the watched node (its keys must be in the watched slot).
     ///
     /// # Errors

@@ -109,6 +109,31 @@ impl Watch {
         self.conn.as_deref_mut().ok_or(Error::Closed)
     }
 
+    /// WATCHes more keys of the watched slot on the session's connection (a change to
+    /// any key watched so far still aborts [`Watch::exec`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CrossSlot`] for a key of another slot (nothing sent), connection failures.
+    pub fn watch<K: ToArg>(&mut self, keys: &[K]) -> Result<()> {
+        let watch = build::keys_cmd("WATCH", keys);
+        transaction::check_watch_in_slot(&watch, self.slot)?;
+        let started = Instant::now();
+        let deadline = started + self.client.router().options().request_timeout;
+        let mut payload = BytesMut::new();
+        watch.write_resp(&mut payload);
+        let client = self.client.clone();
+        let slot = self.slot;
+        let conn = self.conn()?;
+        let addr = conn.addr.clone();
+        let reply = conn.roundtrip(&payload, 1, deadline).map_err(|f| {
+            self.conn = None;
+            failure(f, &client, slot, started)
+        })?;
+        transaction::reply_result(&addr, reply.into_iter().next().unwrap_or(Value::Nil))?;
+        Ok(())
+    }
+
     /// Runs a command on the watched node (its keys must be in the watched slot).
     ///
     /// # Errors
