@@ -13,7 +13,7 @@ use slotwise::aio;
 use crate::bridge::{Bridge, Done, LoopBridge, Out};
 use crate::config::Config;
 use crate::sync_client::{pattern, Scan};
-use crate::{args, batch, errors, io_thread, nodes, reply};
+use crate::{args, batch, errors, io_thread, nodes, reply, watch};
 
 /// A connected asyncio cluster client (use `slotwise.asyncio.Cluster`).
 #[pyclass(frozen, module = "slotwise._native")]
@@ -80,7 +80,7 @@ impl AsyncClient {
     }
 }
 
-fn queue<F>(py: Python<'_>, bridge: &Bridge, job: F) -> PyResult<()>
+pub(crate) fn queue<F>(py: Python<'_>, bridge: &Bridge, job: F) -> PyResult<()>
 where
     F: std::future::Future<Output = ()> + Send + 'static,
 {
@@ -154,6 +154,26 @@ impl AsyncClient {
             bridge.complete(Done {
                 fut: done_fut,
                 out: Out::Reply(r, shape, decode),
+            });
+        })?;
+        Ok(fut)
+    }
+
+    /// WATCHes `keys` (one slot) on a dedicated connection to their node; returns a future
+    /// of the session (`AsyncWatch`).
+    #[pyo3(signature = (*keys))]
+    fn watch(&self, py: Python<'_>, keys: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
+        self.check_usable(py)?;
+        let keys = watch::keys(keys)?;
+        let fut = self.future(py)?;
+        let done_fut = fut.clone_ref(py);
+        let (client, bridge, decode) = (self.inner.clone(), self.bridge.clone(), self.decode);
+        let event_loop = self.event_loop.clone_ref(py);
+        queue(py, &self.bridge, async move {
+            let r = client.watch(&keys).await;
+            bridge.complete(Done {
+                fut: done_fut,
+                out: Out::Watched(r, bridge.clone(), event_loop, decode),
             });
         })?;
         Ok(fut)

@@ -19,6 +19,7 @@ use slotwise::{aio, Error};
 use crate::aio_client::AsyncClient;
 use crate::reply::Shape;
 use crate::sync_client::{answer, Scan};
+use crate::watch::{self, AsyncWatch};
 use crate::{batch, errors, reply};
 
 /// What a finished job produced.
@@ -31,6 +32,10 @@ pub enum Out {
     Connected(Result<aio::Client, Error>, Arc<Bridge>, Py<PyAny>, bool),
     /// A job without a value (a topology refresh).
     Unit(Result<(), Error>),
+    /// A WATCH session started (or why not).
+    Watched(Result<aio::Watch, Error>, Arc<Bridge>, Py<PyAny>, bool),
+    /// A WATCH session's EXEC: `None` when a watched key changed.
+    Exec(Result<Option<Vec<Value>>, Error>, Vec<Shape>, bool),
     /// A page of a cluster-wide SCAN, and the scan's new state.
     ScanPage(
         Result<Option<Vec<bytes::Bytes>>, Error>,
@@ -185,6 +190,11 @@ fn resolve(py: Python<'_>, d: Done) -> PyResult<()> {
             Ok(c) => Py::new(py, AsyncClient::new(c, bridge, lp, decode)).map(|c| c.into_any()),
             Err(e) => Err(errors::to_py_in(py, e)),
         },
+        Out::Watched(r, bridge, lp, decode) => match r {
+            Ok(w) => Py::new(py, AsyncWatch::new(w, bridge, lp, decode)).map(|w| w.into_any()),
+            Err(e) => Err(errors::to_py_in(py, e)),
+        },
+        Out::Exec(r, shapes, decode) => watch::exec_outcome(py, r, &shapes, decode),
         Out::ScanPage(r, state, scan, decode) => {
             scan.get().put(state);
             match r {

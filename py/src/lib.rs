@@ -7,6 +7,7 @@
 //! - [`sync_client`]: `Client`, the blocking driver with the GIL released around I/O.
 //! - [`aio_client`]: `AsyncClient`, the async driver on one I/O thread ([`io_thread`]),
 //!   replies handed back to asyncio through [`bridge`].
+//! - [`watch`]: `Watch` / `AsyncWatch`, WATCH sessions for transactional pipelines.
 
 use pyo3::prelude::*;
 
@@ -20,6 +21,7 @@ mod io_thread;
 mod nodes;
 mod reply;
 mod sync_client;
+mod watch;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -28,6 +30,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<sync_client::Scan>()?;
     m.add_class::<aio_client::AsyncClient>()?;
     m.add_class::<bridge::LoopBridge>()?;
+    m.add_class::<watch::Watch>()?;
+    m.add_class::<watch::AsyncWatch>()?;
     m.add_function(wrap_pyfunction!(nodes::key_slot, m)?)?;
     errors::register(m)?;
     Ok(())

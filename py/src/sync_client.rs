@@ -11,6 +11,7 @@ use slotwise::scan::ClusterScan;
 
 use crate::config::Config;
 use crate::reply::{self, Shape};
+use crate::watch::{self, Watch};
 use crate::{args, batch, errors, nodes};
 
 /// A connected cluster client (use `slotwise.Cluster`).
@@ -153,6 +154,18 @@ impl Client {
         let client = &self.inner;
         let rs = py.detach(|| client.run_pipeline(&p));
         batch::results(py, rs, &shapes, self.decode)
+    }
+
+    /// WATCHes `keys` (one slot) on a connection to their node, kept for the session
+    /// (GIL released meanwhile).
+    #[pyo3(signature = (*keys))]
+    fn watch(&self, py: Python<'_>, keys: &Bound<'_, PyTuple>) -> PyResult<Watch> {
+        let keys = watch::keys(keys)?;
+        let client = &self.inner;
+        let w = py
+            .detach(|| client.watch(&keys))
+            .map_err(|e| errors::to_py_in(py, e))?;
+        Ok(Watch::new(w, self.decode))
     }
 
     /// Starts a cluster-wide SCAN.

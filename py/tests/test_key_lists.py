@@ -110,7 +110,11 @@ def test_hmget_takes_one_field_or_an_iterable_of_fields_then_more_fields(call: C
     assert call("hmget", h, ["field"], "f1", b"f2", 7) == [b"v", b"1", b"2", b"seven"]
 
 
-def test_key_commands_take_each_key_as_its_own_argument(call: Call, p: str) -> None:
+def test_key_commands_take_each_key_as_its_own_argument(
+    call: Call, p: str, request: pytest.FixtureRequest
+) -> None:
+    if "asyncio-pipeline" in request.node.name:
+        p = "{" + p + "}"  # an asyncio pipeline queues EXISTS/DEL once per slot, as redis-py's
     a, b = p + "a", p + "b"
     assert call("mset", {a: "1", b: "2"}) is True
     assert call("exists", a) == 1

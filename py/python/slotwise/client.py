@@ -2,14 +2,112 @@
 
 from __future__ import annotations
 
+import textwrap
+import time
 from types import TracebackType
-from typing import Any, Callable, Iterable, Iterator, List, Optional, Tuple, Type, TypedDict, Union
+from typing import (
+    Any,
+    Callable,
+    Iterable,
+    Iterator,
+    List,
+    Optional,
+    Sequence,
+    Tuple,
+    Type,
+    TypedDict,
+    Union,
+    cast,
+)
 
-from . import _native, _options
+from . import _native, _options, exceptions
 from .commands import Commands, EncodableT, KeyT
 from .commands.cluster import ClusterNodes, TargetNodesT, _Topology, combine
 from ._options import AddressRemap, ClusterNode, StartupNode
-from .exceptions import CrossSlotError, DataError, RedisError, _error
+from .exceptions import ClusterError, CrossSlotError, DataError, RedisError, _error
+
+
+def _merged(name: str, base: Type[Exception], doc: str) -> Type[Exception]:
+    """``slotwise.exceptions.<name>`` when it exists (redis-py's class names), made to derive
+    from ``base`` too so code catching either catches it; else a subclass of ``base``."""
+    found = getattr(exceptions, name, None)
+    if not isinstance(found, type) or not issubclass(found, Exception):
+        return cast(Type[Exception], type(name, (base,), {"__doc__": doc}))
+    if issubclass(found, base):
+        return found
+    try:
+        return cast(Type[Exception], type(name, (found, base), {"__doc__": doc}))
+    except TypeError:  # incompatible layouts: redis-py's name wins
+        return found
+
+
+#: A watched key changed before ``execute()`` (EXEC aborted; nothing was applied), as
+#: redis-py's ``WatchError``: retry the transaction (``Cluster.transaction`` does).
+WatchError = _merged(
+    "WatchError",
+    RedisError,
+    "A key watched with pipe.watch() changed before execute(): nothing was applied.",
+)
+#: The keys of a transaction span slots (redis-py's ``CrossSlotTransactionError``); also a
+#: :class:`CrossSlotError` with ``keys`` and ``slots`` when slotwise knows them.
+CrossSlotTransactionError = _merged(
+    "CrossSlotTransactionError",
+    CrossSlotError,
+    "The keys of a transaction (watched keys included) hash to different slots.",
+)
+#: ``watch()`` of keys of different slots (redis-py raises ``RedisClusterException``).
+_WatchSlotsError = _merged(
+    "RedisClusterException",
+    CrossSlotError,
+    "The keys given to watch() hash to different slots.",
+)
+
+
+def _with_code(err: Exception, code: str, cause: Optional[BaseException] = None) -> Exception:
+    """``err`` with slotwise's ``code``/``node`` (and a cross-slot cause's ``keys``/``slots``)."""
+    setattr(err, "code", code)
+    setattr(err, "node", getattr(cause, "node", None))
+    if isinstance(cause, CrossSlotError):
+        setattr(err, "keys", cause.keys)
+        setattr(err, "slots", cause.slots)
+    return err
+
+
+def _tx_cross_slot(message: str, cause: Optional[BaseException] = None) -> Exception:
+    detail = f": {cause}" if cause is not None else ""
+    return _with_code(CrossSlotTransactionError(message + detail), "CROSSSLOT", cause)
+
+
+def _watch_keys_error(names: Sequence[Any]) -> Optional[Exception]:
+    """The error of ``watch(*names)`` before anything is sent: no key, or keys of several
+    slots (redis-py's message)."""
+    if not names:
+        return _error(DataError, "watch() needs at least one key", "DATA")
+    if len({_native.key_slot(n) for n in names}) > 1:
+        return _with_code(
+            _WatchSlotsError("WATCH - all keys must map to the same key slot"), "CROSSSLOT"
+        )
+    return None
+
+
+_ClusterException = _merged(
+    "RedisClusterException",
+    ClusterError,
+    "A cluster client's refusal (redis-py's RedisClusterException).",
+)
+
+
+def _not_in_pipeline(method: str) -> Exception:
+    """redis-py's refusal of a transaction method on a non-transactional cluster pipeline."""
+    return _with_code(
+        _ClusterException(f"method {method}() is not supported outside of transactional context"),
+        "DATA",
+    )
+
+
+def _tx_error(message: str) -> Exception:
+    """A misuse of a transactional pipeline (redis-py raises ``RedisError``)."""
+    return _error(RedisError, message, "DATA")
 
 
 class Stats(TypedDict):
@@ -22,15 +120,23 @@ class Stats(TypedDict):
     reconnects: int
 
 
-def _raise_first(results: List[Any], commands: List[Tuple[Any, ...]], transaction: bool) -> None:
+def _describe(argv: Sequence[Any]) -> str:
+    """A command as redis-py names it in a pipeline error: its arguments joined by spaces
+    (bytes as UTF-8), shortened to 100 characters."""
+    text = " ".join(
+        a.decode("utf-8", errors="replace") if isinstance(a, bytes) else str(a) for a in argv
+    )
+    return textwrap.shorten(text, width=100, placeholder="...", break_long_words=True)
+
+
+def _raise_first(results: List[Any], commands: List[Tuple[Any, ...]]) -> None:
     for i, r in enumerate(results):
         if isinstance(r, RedisError):
-            if transaction and isinstance(r, CrossSlotError):
-                raise r  # about the whole transaction, not one command
-            name = commands[i][0] if commands[i] else "?"
-            if isinstance(name, bytes):
-                name = name.decode(errors="replace")
-            r.args = (f"Command # {i + 1} ({name} ...) of pipeline caused error: {r}",)
+            first = r.args[0] if r.args else ""
+            r.args = (
+                f"Command # {i + 1} ({_describe(commands[i])}) of pipeline caused error: {first}",
+                *r.args[1:],
+            )
             raise r
 
 
@@ -53,9 +159,16 @@ def _finish(
     transaction: bool,
     raise_on_error: bool,
 ) -> List[Any]:
+    if transaction:
+        for r in results:
+            if isinstance(r, CrossSlotError):
+                # About the whole transaction, not one command (redis-py's message).
+                raise _tx_cross_slot(
+                    "All keys involved in a cluster transaction must map to the same slot", r
+                ) from None
     results = _post(results, posts)
     if raise_on_error:
-        _raise_first(results, commands, transaction)
+        _raise_first(results, commands)
     return results
 
 
@@ -190,11 +303,40 @@ class Cluster(Commands, ClusterNodes):
         applied on top (keywords win)."""
         return cls(url=url, **kwargs)
 
-    def pipeline(self, transaction: bool = False) -> "Pipeline":
+    def pipeline(self, transaction: Optional[bool] = None, shard_hint: Any = None) -> "Pipeline":
         """A pipeline: queue commands, then :meth:`Pipeline.execute` sends them together
         (split per node) and returns the replies in order. With ``transaction=True`` it runs
-        as MULTI/EXEC, and every key must share one slot (use a hash tag: ``{user42}:a``)."""
-        return Pipeline(self, transaction)
+        as MULTI/EXEC, and every key must share one slot (use a hash tag: ``{user42}:a``);
+        ``watch()``/``multi()`` make it an optimistic transaction. ``shard_hint`` is
+        refused, as redis-py's cluster client refuses it."""
+        if shard_hint:
+            raise _shard_hint_refused()
+        return Pipeline(self, bool(transaction))
+
+    def transaction(
+        self,
+        func: Callable[["Pipeline"], Any],
+        *watches: KeyT,
+        shard_hint: Any = None,
+        value_from_callable: bool = False,
+        watch_delay: Optional[float] = None,
+    ) -> Any:
+        """Runs ``func(pipe)`` as an optimistic transaction on ``watches`` (one slot), as
+        redis-py's: WATCH the keys, call ``func`` (reads run at once; it calls
+        ``pipe.multi()`` then queues the writes), EXEC; when a watched key changed, again
+        (after ``watch_delay`` seconds if given). Returns EXEC's replies, or ``func``'s
+        return value with ``value_from_callable``."""
+        with self.pipeline(True, shard_hint) as pipe:
+            while True:
+                try:
+                    if watches:
+                        pipe.watch(*watches)
+                    value = func(pipe)
+                    replies = pipe.execute()
+                    return value if value_from_callable else replies
+                except WatchError:
+                    if watch_delay is not None and watch_delay > 0:
+                        time.sleep(watch_delay)
 
     def scan_iter(
         self,
@@ -250,12 +392,30 @@ class Cluster(Commands, ClusterNodes):
         return f"<slotwise.Cluster primaries={self._native.primaries()}>"
 
 
+def _upper_name(argv: Sequence[Any]) -> str:
+    name = argv[0] if argv else ""
+    if isinstance(name, (bytes, bytearray, memoryview)):
+        name = bytes(name).decode("utf-8", errors="replace")
+    return str(name).upper()
+
+
+def _shard_hint_refused() -> Exception:
+    return _with_code(_ClusterException("shard_hint is deprecated in cluster mode"), "DATA")
+
+
 class Pipeline(Commands):
     """Commands queued for one round trip per node (see :meth:`Cluster.pipeline`).
 
     Every command method queues and returns the pipeline, so calls chain:
     ``pipe.set("a", 1).get("a")``. Used as a context manager, queued commands are dropped
-    on exit.
+    (and keys watched are released) on exit.
+
+    A transactional pipeline (``transaction=True``) also does redis-py's optimistic
+    transactions on one slot: after :meth:`watch`, commands run at once on the watched
+    keys' node and return their replies; :meth:`multi` starts queueing again, and
+    :meth:`execute` raises :class:`WatchError` when a watched key changed meanwhile.
+    Its replies are the server's, unconverted, as redis-py's cluster transactions give
+    them (``SET`` answers ``b"OK"``).
     """
 
     _queues_commands = True
@@ -267,26 +427,69 @@ class Pipeline(Commands):
         self._commands: List[Tuple[EncodableT, ...]] = []
         self._posts: List[Optional[Callable[[Any], Any]]] = []
         self._raw: List[int] = []
+        #: The WATCH session (a connection kept to the watched slot's node).
+        self._session: Optional[_native.Watch] = None
+        #: multi() was called: commands queue even while watching.
+        self._explicit = False
 
-    def _call(self, *args: EncodableT) -> "Pipeline":
+    @property
+    def watching(self) -> bool:
+        """True between :meth:`watch` and the end of the transaction (``execute``,
+        :meth:`unwatch`, :meth:`reset`)."""
+        return self._session is not None
+
+    def _now(self) -> Optional[_native.Watch]:
+        """The session when commands run at once (watching, before multi())."""
+        return None if self._explicit else self._session
+
+    def _run_now(self, run: Callable[..., Any], args: Tuple[EncodableT, ...]) -> Any:
+        try:
+            return run(*args)
+        except CrossSlotError as e:
+            raise _tx_cross_slot("Cannot watch or send commands on different slots", e) from None
+
+    def _call(self, *args: EncodableT) -> Any:
         if not args:
             raise DataError("execute_command() needs at least the command name")
+        session = self._now()
+        if session is not None:
+            return self._run_now(session.execute, args)
         self._commands.append(args)
         self._posts.append(None)
         return self
 
-    def _call_with(self, post: Callable[[Any], Any], *args: EncodableT) -> "Pipeline":
+    def _call_with(self, post: Callable[[Any], Any], *args: EncodableT) -> Any:
+        session = self._now()
+        if session is not None:
+            return post(self._run_now(session.execute, args))
         self._call(*args)
         self._posts[-1] = post
         return self
 
-    def _call_raw_with(self, post: Callable[[Any], Any], *args: EncodableT) -> "Pipeline":
+    def _call_raw_with(self, post: Callable[[Any], Any], *args: EncodableT) -> Any:
+        session = self._now()
+        if session is not None:
+            return post(self._run_now(session.execute_raw, args))
         self._call_with(post, *args)
         self._raw.append(len(self._commands) - 1)
         return self
 
     def _call_on(self, target_nodes: Any, post: Any, *args: EncodableT) -> "Pipeline":
         raise _no_targets_in_pipeline()
+
+    def execute_command(self, *args: EncodableT, **options: Any) -> Any:
+        """Queues any command (runs it at once while watching, before :meth:`multi`);
+        ``WATCH`` and ``UNWATCH`` are :meth:`watch` and :meth:`unwatch`."""
+        name = _upper_name(args)
+        if name == "WATCH" and not options:
+            return self.watch(*cast(Tuple[KeyT, ...], args[1:]))
+        if name == "UNWATCH" and len(args) == 1 and not options:
+            return self.unwatch()
+        return super().execute_command(*args, **options)
+
+    def pipeline_execute_command(self, *args: EncodableT, **options: Any) -> Any:
+        """As :meth:`execute_command` (redis-py's name for it on pipelines)."""
+        return self.execute_command(*args, **options)
 
     def __len__(self) -> int:
         return len(self._commands)
@@ -300,23 +503,98 @@ class Pipeline(Commands):
             f"client={self._client!r}>"
         )
 
+    def watch(self, *names: KeyT) -> bool:
+        """WATCHes ``names`` (one slot) on a connection kept to their node; commands then
+        run at once there (their replies returned) until :meth:`multi`. Another call adds
+        keys of the same slot."""
+        if not self.transaction:
+            raise _not_in_pipeline("watch")
+        if self._explicit:
+            raise _tx_error("Cannot issue a WATCH after a MULTI")
+        err = _watch_keys_error(names)
+        if err is not None:
+            raise err
+        if self._session is None:
+            self._session = self._client._native.watch(*names)
+        else:
+            self._run_now(self._session.watch, names)
+        return True
+
+    def unwatch(self) -> bool:
+        """Forgets the keys watched (the session's connection is closed: the server drops
+        its WATCH)."""
+        if not self.transaction:
+            raise _not_in_pipeline("unwatch")
+        self._end_session()
+        return True
+
+    def multi(self) -> None:
+        """Starts queueing the transaction's commands after :meth:`watch`; ``execute()``
+        runs them as MULTI/EXEC."""
+        if not self.transaction:
+            raise _not_in_pipeline("multi")
+        if self._explicit:
+            raise _tx_error("Cannot issue nested calls to MULTI")
+        if self._commands:
+            raise _tx_error("Commands without an initial WATCH have already been issued")
+        self._explicit = True
+
+    def discard(self) -> None:
+        """Drops the queued commands and the keys watched (as :meth:`reset`)."""
+        if not self.transaction:
+            raise _not_in_pipeline("discard")
+        self.reset()
+
     def execute(self, raise_on_error: bool = True) -> List[Any]:
         """Sends every queued command and returns their replies in order. With
         ``raise_on_error`` (default) the first failed command's error is raised, after
-        every command ran; otherwise errors are returned in place. The queue is emptied
-        either way."""
+        every command ran; otherwise errors are returned in place. A transaction whose
+        watched keys changed raises :class:`WatchError`. The pipeline is reset either
+        way."""
         commands, posts, raw = self._commands, self._posts, self._raw
+        session, self._session = self._session, None
         self.reset()
-        if not commands:
-            return []
-        results = self._client._native.run_pipeline(commands, self.transaction, raw or None)
-        return _finish(results, commands, posts, self.transaction, raise_on_error)
+        if not self.transaction:
+            if not commands:
+                return []
+            results = self._client._native.run_pipeline(commands, False, raw or None)
+            return _finish(results, commands, posts, False, raise_on_error)
+        # redis-py's cluster transactions give the server's replies unconverted.
+        every = list(range(len(commands))) or None
+        none: List[Optional[Callable[[Any], Any]]] = [None] * len(commands)
+        if session is None:
+            if not commands:
+                return []
+            results = self._client._native.run_pipeline(commands, True, every)
+            return _finish(results, commands, none, True, raise_on_error)
+        try:
+            out = session.exec(commands, every)
+        except CrossSlotError as e:
+            raise _tx_cross_slot(
+                "All keys involved in a cluster transaction must map to the same slot", e
+            ) from None
+        finally:
+            session.close()
+        if out is None:
+            raise _with_code(WatchError("Watched variable changed."), "WATCH")
+        return _finish(out, commands, none, True, raise_on_error)
+
+    def _end_session(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            session.close()
 
     def reset(self) -> None:
-        """Drops every queued command."""
+        """Drops every queued command, and the keys watched."""
         self._commands = []
         self._posts = []
         self._raw = []
+        self._explicit = False
+        self._end_session()
+
+    def close(self) -> None:
+        """As :meth:`reset` (redis-py's name)."""
+        self.reset()
 
     def __enter__(self) -> "Pipeline":
         return self
@@ -328,3 +606,8 @@ class Pipeline(Commands):
         tb: Optional[TracebackType],
     ) -> None:
         self.reset()
+
+    def __del__(self) -> None:
+        session = getattr(self, "_session", None)
+        if session is not None:
+            session.close()
