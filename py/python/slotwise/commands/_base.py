@@ -5,9 +5,10 @@ the base class with ``execute_command``."""
 from __future__ import annotations
 
 import datetime
-from typing import Any, Callable, Iterable, Mapping, Optional, Union
+import inspect
+from typing import Any, AsyncIterator, Callable, Iterable, Iterator, Mapping, Optional, Union
 
-from ..exceptions import DataError, RedisError
+from ..exceptions import DataError, RedisError, ResponseError
 
 #: What commands accept as keys and values (like redis-py).
 EncodableT = Union[bytes, bytearray, memoryview, str, int, float]
@@ -194,8 +195,16 @@ class CommandsBase:
         """Runs any command: ``execute_command("HINCRBY", "h", "f", 1)``. The reply gets
         redis-py's conversion for the commands this module knows.
 
-        redis-py's keyword options (``target_nodes=``...) are refused with
-        :class:`DataError`: slotwise routes every command itself, by its keys."""
+        redis-py's keyword options: ``target_nodes=`` (a node flag, node or list: one reply
+        per node, combined as redis-py combines them), ``NEVER_DECODE`` (bytes even with
+        ``decode_responses``), ``EMPTY_RESPONSE=value`` (returned instead of raising
+        :class:`ResponseError`; not in pipelines) and ``keys`` (redis-py's cache hint,
+        unused). Any other keyword is refused with :class:`DataError`: slotwise routes every
+        command itself, by its keys."""
+        options.pop("keys", None)
+        target_nodes = options.pop("target_nodes", None)
+        never_decode = options.pop(NEVER_DECODE, _ABSENT) is not _ABSENT
+        empty = options.pop(EMPTY_RESPONSE, _ABSENT)
         if options:
             names = ", ".join(sorted(options))
             raise DataError(
@@ -203,12 +212,61 @@ class CommandsBase:
                 "itself, by its keys (keyless commands go to one node or to every primary, "
                 "as the command needs); drop the keyword(s)"
             )
-        return self._call(*args)
+        if empty is not _ABSENT and getattr(self, "_queues_commands", False):
+            raise DataError(
+                f"execute_command() in a pipeline does not take {EMPTY_RESPONSE}: a "
+                "pipeline's errors are its results (execute(raise_on_error=False))"
+            )
+        post = _encoded if never_decode else None
+        try:
+            if target_nodes is not None:
+                reply = self._targeted(target_nodes, post, *args)
+            elif post is not None:
+                reply = self._call_raw_with(post, *args)
+            else:
+                reply = self._call(*args)
+        except ResponseError:
+            if empty is _ABSENT:
+                raise
+            return empty
+        if empty is not _ABSENT and inspect.isawaitable(reply):
+            return _or_on_error(reply, empty)
+        return reply
+
+    # Routing by target nodes (the cluster family: commands/cluster.py).
+    _targeted: Callable[..., Any]
 
 
-# Helpers of the hash, list and set families (their imports kept with them).
-import inspect  # noqa: E402
-from typing import AsyncIterator, Iterator  # noqa: E402
+#: redis-py's execute_command options (``redis.client.NEVER_DECODE``, ``EMPTY_RESPONSE``).
+NEVER_DECODE = "NEVER_DECODE"
+EMPTY_RESPONSE = "EMPTY_RESPONSE"
+_ABSENT = object()
+
+
+def _encoded(r: Any) -> Any:
+    """A reply with every ``str`` back to the UTF-8 bytes it was decoded from
+    (``NEVER_DECODE`` on a ``decode_responses`` client)."""
+    if isinstance(r, str):
+        return r.encode()
+    if isinstance(r, list):
+        return [_encoded(x) for x in r]
+    if isinstance(r, tuple):
+        return tuple(_encoded(x) for x in r)
+    if isinstance(r, dict):
+        return {_encoded(k): _encoded(v) for k, v in r.items()}
+    if isinstance(r, (set, frozenset)):
+        return type(r)(_encoded(x) for x in r)
+    return r
+
+
+async def _or_on_error(reply: Any, empty: Any) -> Any:
+    try:
+        return await reply
+    except ResponseError:
+        return empty
+
+
+# Helpers of the hash, list and set families.
 
 
 def _as_int(r: Any) -> Any:

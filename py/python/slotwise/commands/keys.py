@@ -249,10 +249,11 @@ class KeyCommands(CommandsBase):
         _no_options("object", kwargs)
         return self._call("OBJECT", infotype, key)
 
-    def randomkey(self, **kwargs: Any) -> ResponseT:
-        """A random key from a node of the cluster, or ``None`` when it has none."""
+    def randomkey(self, target_nodes: Any = None, **kwargs: Any) -> ResponseT:
+        """A random key from a node of the cluster, or ``None`` when it has none; with
+        ``target_nodes``, one per node named (``{node: key}``), as redis-py."""
         _no_options("randomkey", kwargs)
-        return self._call("RANDOMKEY")
+        return self._targeted(target_nodes, None, "RANDOMKEY")
 
     def sort(
         self,
