@@ -25,6 +25,7 @@ from .scripting import ScriptingCommands
 from .cluster import ClusterCommands
 from .hotkeys import HotkeysCommands
 from .arrays import ArrayCommands
+from .pubsub_info import PubSubInfoCommands
 
 
 class Commands(
@@ -43,6 +44,7 @@ class Commands(
     ClusterCommands,
     HotkeysCommands,
     ArrayCommands,
+    PubSubInfoCommands,
 ):
     """Redis commands with redis-py's signatures, every family."""
 

@@ -5,13 +5,15 @@ redis-py's way of combining the replies of several nodes."""
 
 from __future__ import annotations
 
+import inspect
 import random
-from typing import Any, Callable, Dict, List, Optional, Union
+from functools import partial
+from typing import Any, AsyncIterator, Callable, Dict, Iterator, List, Optional, Union
 
 from .. import _native
 from .._options import ClusterNode, split
-from ..exceptions import DataError, _error
-from ._base import CommandsBase, EncodableT, KeyT, ResponseT
+from ..exceptions import ClusterError, DataError, ResponseError, _error
+from ._base import CommandsBase, EncodableT, KeyT, ResponseT, _scan_page
 
 PRIMARY = "primary"
 REPLICA = "replica"
@@ -39,6 +41,26 @@ def _all_per_sha(res: Dict[str, Any]) -> Any:
     return [all(k) for k in zip(*res.values())]
 
 
+def _numsub_summed(res: Dict[str, Any]) -> Any:
+    """PUBSUB NUMSUB of several nodes: ``[(channel, subscribers), ...]``, each channel's
+    counts summed over the nodes, in the order the channels first appear."""
+    total: Dict[Any, int] = {}
+    for pairs in res.values():
+        for channel, n in pairs:
+            total[channel] = total.get(channel, 0) + n
+    return list(total.items())
+
+
+def _scan_cursors(res: Dict[str, Any]) -> Any:
+    """SCAN of several nodes: ``({node name: cursor}, [key, ...])``."""
+    cursors: Dict[str, int] = {}
+    keys: List[Any] = []
+    for name, (cursor, page) in res.items():
+        cursors[name] = cursor
+        keys += page
+    return cursors, keys
+
+
 #: redis-py's RedisCluster.RESULT_CALLBACKS: how the replies of several nodes (``{node
 #: name: reply}``) become one; a command not listed gives its reply when one node ran it,
 #: else the dict.
@@ -61,6 +83,9 @@ _COMBINE: Dict[str, Callable[[Dict[str, Any]], Any]] = {
     "PUBSUB CHANNELS": _merged,
     "PUBSUB SHARDCHANNELS": _merged,
     "PUBSUB NUMPAT": lambda res: sum(res.values()),
+    "PUBSUB NUMSUB": _numsub_summed,
+    "PUBSUB SHARDNUMSUB": _numsub_summed,
+    "SCAN": _scan_cursors,
     "SCRIPT LOAD": _last,
     "SCRIPT EXISTS": _all_per_sha,
 }
@@ -91,6 +116,57 @@ def combine(argv: tuple[EncodableT, ...], res: Dict[str, Any]) -> Any:
     return res
 
 
+def _then(
+    run: Callable[[], Any],
+    then: Callable[[Any], Any],
+    on_error: Optional[Callable[[ResponseError], Any]] = None,
+) -> Any:
+    """``then(run())`` for the sync client; for the asyncio client (``run()`` gives a
+    coroutine) a coroutine doing the same. ``on_error`` answers a :class:`ResponseError`
+    of ``run`` instead of raising it."""
+    try:
+        pending = run()
+    except ResponseError as e:
+        if on_error is None:
+            raise
+        return on_error(e)
+    if not inspect.isawaitable(pending):
+        return then(pending)
+
+    async def finish() -> Any:
+        try:
+            reply = await pending
+        except ResponseError as e:
+            if on_error is None:
+                raise
+            return on_error(e)
+        return then(reply)
+
+    return finish()
+
+
+#: The commands whose second argument (after the subcommand) is a hash slot: they go to
+#: the primary serving it (redis-py's ``SLOT_ID`` flag).
+_SLOT_ID = frozenset(
+    {"CLUSTER COUNTKEYSINSLOT", "CLUSTER DELSLOTS", "CLUSTER DELSLOTSRANGE",
+     "CLUSTER GETKEYSINSLOT", "CLUSTER SETSLOT"}
+)
+
+#: Script and function calls: their keys follow ``numkeys`` (the third word).
+_NUMKEYS_CALLS = frozenset({"EVAL", "EVALSHA", "EVAL_RO", "EVALSHA_RO", "FCALL", "FCALL_RO"})
+
+
+def _words(args: tuple[Any, ...]) -> List[Any]:
+    """``args`` with a first word holding several (``"CLUSTER COUNTKEYSINSLOT"``, as
+    redis-py's ``execute_command`` takes them) split into words."""
+    first = args[0]
+    if isinstance(first, (bytes, bytearray)):
+        first = bytes(first).decode(errors="replace")
+    if isinstance(first, str) and " " in first.strip():
+        return [*first.split(), *args[1:]]
+    return list(args)
+
+
 class NodeFlags:
     """redis-py's node flags, for ``target_nodes=``."""
 
@@ -100,6 +176,9 @@ class NodeFlags:
     RANDOM = "random"
     DEFAULT_NODE = "default-node"
 
+
+#: Where redis-py sends a keyless command it has no flag for: one primary at random.
+_RANDOM_PRIMARY = "random-primary"
 
 _FLAGS = (
     NodeFlags.PRIMARIES,
@@ -117,6 +196,8 @@ class ClusterNodes(NodeFlags):
     an asyncio client has connected, it knows no node: the lists are empty."""
 
     _default_node: Optional[ClusterNode] = None
+    #: Runs a command (the client's own; COMMAND GETKEYS for :meth:`determine_slot`).
+    _call: Callable[..., Any]
 
     def _topology_source(self) -> Optional[_Topology]:
         raise NotImplementedError
@@ -221,6 +302,9 @@ class ClusterNodes(NodeFlags):
                 nodes = self.get_nodes()
             elif target_nodes == NodeFlags.RANDOM:
                 nodes = [self.get_random_node()]
+            elif target_nodes == _RANDOM_PRIMARY:
+                primaries = self.get_primaries()
+                nodes = [random.choice(primaries)] if primaries else []
             elif target_nodes == NodeFlags.DEFAULT_NODE:
                 d = self.get_default_node()
                 nodes = [d] if d is not None else []
@@ -262,6 +346,142 @@ class ClusterNodes(NodeFlags):
         if not given:
             raise _no_nodes("[]")
         return given
+
+    def get_random_primary_node(self) -> ClusterNode:
+        """One primary of the cluster, chosen at random."""
+        primaries = self.get_primaries()
+        if not primaries:
+            raise _no_nodes(NodeFlags.PRIMARIES)
+        return random.choice(primaries)
+
+    def get_random_primary_or_all_nodes(self, command_name: str) -> ClusterNode:
+        """The node redis-py picks for a keyless command: a random primary. (slotwise
+        spreads reads over replicas itself, as its ``read_policy`` says, so this never
+        picks a replica.)"""
+        return self.get_random_primary_node()
+
+    def get_special_nodes(self) -> Optional[List[ClusterNode]]:
+        """redis-py's nodes of the last FT.AGGREGATE (for FT.CURSOR). slotwise has no
+        RediSearch cursor routing: this raises, as redis-py does before any FT.AGGREGATE."""
+        raise _error(
+            ClusterError, "Cannot execute FT.CURSOR commands without FT.AGGREGATE", "CLUSTER"
+        )
+
+    def replace_default_node(self, target_node: Optional[ClusterNode] = None) -> None:
+        """Makes ``target_node`` the default node; without it, another node chosen at
+        random (a primary if the cluster has another one, else a replica). With no other
+        node, the default node stays."""
+        if target_node is not None:
+            self._default_node = target_node
+            return
+        current = self.get_default_node()
+        others = [n for n in self.get_primaries() if n != current]
+        if not others:
+            others = [n for n in self.get_replicas() if n != current]
+        if others:
+            self._default_node = random.choice(others)
+
+    def determine_slot(self, *args: EncodableT) -> Any:
+        """The hash slot a command (``args``, its name first) is sent to, as redis-py
+        computes it: the slot argument of CLUSTER COUNTKEYSINSLOT/SETSLOT..., the keys of
+        EVAL/FCALL (a random slot without keys), else the keys COMMAND GETKEYS finds.
+        Raises :class:`ClusterError` when the command has no key or its keys span slots.
+        The asyncio client returns a coroutine."""
+        return self._in_face(lambda: self._slot_of(args))
+
+    def _in_face(self, run: Callable[[], Any]) -> Any:
+        """``run()`` on the sync client; on the asyncio client a coroutine running it (and
+        awaiting what it gives), so the method is always awaited there."""
+        if not getattr(self, "_is_async", False):
+            return run()
+
+        async def in_loop() -> Any:
+            r = run()
+            return await r if inspect.isawaitable(r) else r
+
+        return in_loop()
+
+    def _slot_of(self, args: tuple[EncodableT, ...]) -> Any:
+        if not args:
+            raise _error(DataError, "determine_slot() needs a command: ('GET', 'k')", "DATA")
+        argv = _words(args)
+        name = _text(argv[0])
+        if len(argv) > 1 and f"{name} {_text(argv[1])}" in _SLOT_ID:
+            if len(argv) < 3:
+                raise _error(ClusterError, f"Invalid args in command: {args}", "CLUSTER")
+            return int(argv[2])
+        if name in _NUMKEYS_CALLS:
+            if len(argv) <= 2:
+                raise _error(ClusterError, f"Invalid args in command: {args}", "CLUSTER")
+            keys = argv[3 : 3 + int(argv[2])]
+            if not keys:
+                return random.randrange(16384)
+            return self._one_slot(name, keys)
+
+        def no_key(e: Optional[ResponseError] = None) -> Any:
+            raise _error(
+                ClusterError,
+                "No way to dispatch this command to Redis Cluster. Missing key.\nYou can "
+                f"execute the command by specifying target nodes.\nCommand: {args}",
+                "CLUSTER",
+            ) from e
+
+        def slot_of(keys: Any) -> Any:
+            if not keys:
+                return no_key()
+            return self._one_slot(name, keys)
+
+        return _then(lambda: self._call("COMMAND", "GETKEYS", *argv), slot_of, no_key)
+
+    def _one_slot(self, name: str, keys: List[Any]) -> int:
+        slots = {self.keyslot(k) for k in keys}
+        if len(slots) != 1:
+            raise _error(
+                ClusterError, f"{name} - all keys must map to the same key slot", "CLUSTER"
+            )
+        return slots.pop()
+
+    def get_nodes_from_slot(self, command: str, *args: EncodableT) -> Any:
+        """``[node]``: the primary serving the slot of ``args`` (a command, its name
+        first; see :meth:`determine_slot`). The asyncio client returns a coroutine, as
+        redis-py's."""
+
+        def nodes(slot: Any) -> List[ClusterNode]:
+            node = self._slot_primary(int(slot))
+            if node is None:
+                raise _error(
+                    ClusterError, f'Slot "{slot}" is not covered by the cluster.', "CLUSTER"
+                )
+            return [node]
+
+        return self._in_face(lambda: _then(lambda: self._slot_of(args), nodes))
+
+
+def _only_target_nodes(method: str, kwargs: Dict[str, Any]) -> Optional[TargetNodesT]:
+    """``target_nodes`` of redis-py's ``**kwargs``; any other keyword is refused."""
+    target_nodes: Optional[TargetNodesT] = kwargs.pop("target_nodes", None)
+    if kwargs:
+        raise _error(
+            DataError,
+            f"{method}() does not take {', '.join(sorted(kwargs))}: its only keyword option "
+            "is target_nodes=",
+            "DATA",
+        )
+    return target_nodes
+
+
+def _no_wait_targets(method: str, kwargs: Dict[str, Any]) -> None:
+    """WAIT/WAITAOF take no ``target_nodes``: on a node picked apart from the write they
+    confirm, they would confirm whatever other callers wrote on that shared connection."""
+    if kwargs:
+        raise _error(
+            DataError,
+            f"{method}() does not take {', '.join(sorted(kwargs))}: {method.upper()} confirms "
+            "the writes of the connection it runs on, so slotwise sends it right after the "
+            "keyed write before it in a pipeline (to that write's node and connection), e.g. "
+            f"pipe.set('k', 'v').{method}(...); drop the keyword(s)",
+            "DATA",
+        )
 
 
 def _no_nodes(what: Any = None) -> DataError:
@@ -340,7 +560,10 @@ def _node_slots(items: List[str]) -> tuple[List[Any], List[Any]]:
 
 
 def _cluster_nodes(r: Any) -> Any:
-    """CLUSTER NODES as redis-py parses it: ``{"ip:port": {"node_id", "flags", ...}}``."""
+    """CLUSTER NODES as redis-py parses it: ``{"ip:port": {"node_id", "flags", ...}}``
+    (CLUSTER REPLICAS too: its lines come as a list)."""
+    if isinstance(r, list):
+        r = "\n".join(x.decode(errors="replace") if isinstance(x, bytes) else x for x in r)
     text = r.decode(errors="replace") if isinstance(r, (bytes, bytearray)) else str(r)
     out: Dict[str, Any] = {}
     for line in text.splitlines():
@@ -379,9 +602,51 @@ def _cluster_slots(r: Any) -> Any:
     }
 
 
+def _ok(r: Any) -> Any:
+    """``True`` for an OK reply, else ``False`` (redis-py's ``bool_ok``)."""
+    return r in (b"OK", "OK", True)
+
+
+def _text_reply(r: Any) -> Any:
+    return r.decode() if isinstance(r, (bytes, bytearray)) else r
+
+
+def _cluster_shards(r: Any) -> Any:
+    """CLUSTER SHARDS (RESP2) as redis-py parses it: ``[{"slots": [(start, end), ...],
+    "nodes": [{field: value, ...}, ...]}, ...]`` (node fields as the server names them,
+    ``bytes`` unless ``decode_responses``). A RESP3 reply (maps) stays as sent."""
+    if not isinstance(r, list) or not r or isinstance(r[0], dict):
+        return r
+    shards = []
+    for shard in r:
+        fields = dict(zip(shard[0::2], shard[1::2]))
+        slots = _field(fields, "slots") or []
+        nodes = _field(fields, "nodes") or []
+        shards.append(
+            {
+                "slots": list(zip(slots[0::2], slots[1::2])),
+                "nodes": [dict(zip(n[0::2], n[1::2])) for n in nodes],
+            }
+        )
+    return shards
+
+
+def _field(fields: Dict[Any, Any], name: str) -> Any:
+    return fields.get(name, fields.get(name.encode()))
+
+
+def _no_option(method: str, what: str, value: Any, use: str) -> DataError:
+    return _error(DataError, f"{method}() {what}={value!r}: {use}", "DATA")
+
+
+#: ``target_nodes=`` values that may name a replica.
+_MAY_BE_REPLICAS = (NodeFlags.REPLICAS, NodeFlags.ALL_NODES, NodeFlags.RANDOM)
+
+
 class ClusterCommands(TargetedBase):
-    """CLUSTER INFO, MYID, KEYSLOT, COUNTKEYSINSLOT, GETKEYSINSLOT, as redis-py's
-    ``RedisCluster`` sends them."""
+    """CLUSTER subcommands, READONLY/READWRITE and the cluster-wide SCAN, as redis-py's
+    ``RedisCluster`` sends them: to the node(s) it names, the default node or the
+    primary serving a slot."""
 
     _slot_primary: Callable[[int], Optional[ClusterNode]]
 
@@ -398,6 +663,312 @@ class ClusterCommands(TargetedBase):
                 "DATA",
             )
         return self._targeted(node, post, *argv)
+
+    def _each(self, calls: List[Callable[[], Any]]) -> Any:
+        """The replies of ``calls`` in a list (a coroutine giving it on the asyncio client;
+        on a pipeline each call queues and the pipeline is returned)."""
+        if getattr(self, "_queues_commands", False):
+            for call in calls:
+                call()
+            return self
+        if getattr(self, "_is_async", False):
+
+            async def in_turn() -> List[Any]:
+                return [await call() for call in calls]
+
+            return in_turn()
+        return [call() for call in calls]
+
+    def cluster_addslots(self, target_node: TargetNodesT, *slots: EncodableT) -> ResponseT:
+        """Assigns ``slots`` to ``target_node``; ``True``."""
+        return self._targeted(target_node, _ok, "CLUSTER", "ADDSLOTS", *slots)
+
+    def cluster_addslotsrange(self, target_node: TargetNodesT, *slots: EncodableT) -> ResponseT:
+        """Assigns the slot ranges ``start1, end1, start2, end2...`` to ``target_node``;
+        ``True``."""
+        return self._targeted(target_node, _ok, "CLUSTER", "ADDSLOTSRANGE", *slots)
+
+    def cluster_count_failure_report(self, node_id: str) -> ResponseT:
+        """How many nodes currently report ``node_id`` as failing (asked of the default
+        node)."""
+        return self._on_default_node(None, None, "CLUSTER", "COUNT-FAILURE-REPORTS", node_id)
+
+    def cluster_delslots(self, *slots: EncodableT) -> ResponseT:
+        """Unassigns each slot on the primary serving it: ``[True, ...]``, one per slot."""
+        return self._each(
+            [partial(self._on_slot, int(s), _ok, "CLUSTER", "DELSLOTS", s) for s in slots]
+        )
+
+    def cluster_delslotsrange(self, *slots: EncodableT) -> ResponseT:
+        """Unassigns the slot ranges ``start1, end1, ...`` on the primary serving the first
+        slot; ``True``."""
+        if not slots:
+            raise _error(
+                DataError, "cluster_delslotsrange() needs slot ranges: (start, end, ...)", "DATA"
+            )
+        return self._on_slot(int(slots[0]), _ok, "CLUSTER", "DELSLOTSRANGE", *slots)
+
+    def cluster_failover(
+        self, target_node: TargetNodesT, option: Optional[str] = None
+    ) -> ResponseT:
+        """Makes the replica ``target_node`` take over from its primary (``option``:
+        ``"FORCE"`` or ``"TAKEOVER"``); ``True``."""
+        if not option:
+            return self._targeted(target_node, _ok, "CLUSTER", "FAILOVER")
+        if not isinstance(option, str) or option.upper() not in ("FORCE", "TAKEOVER"):
+            raise _error(
+                DataError,
+                f"Invalid option for CLUSTER FAILOVER command: {option} "
+                "(use 'FORCE', 'TAKEOVER' or None)",
+                "DATA",
+            )
+        return self._targeted(target_node, _ok, "CLUSTER", "FAILOVER", option)
+
+    def cluster_flushslots(self, target_nodes: Optional[TargetNodesT] = None) -> None:
+        """Not provided, as in redis-py: raises :class:`NotImplementedError`."""
+        raise NotImplementedError(
+            "CLUSTER FLUSHSLOTS is intentionally not implemented in the client."
+        )
+
+    def cluster_bumpepoch(self, target_nodes: Optional[TargetNodesT] = None) -> None:
+        """Not provided, as in redis-py: raises :class:`NotImplementedError`."""
+        raise NotImplementedError(
+            "CLUSTER BUMPEPOCH is intentionally not implemented in the client."
+        )
+
+    def cluster_meet(
+        self, host: str, port: int, target_nodes: Optional[TargetNodesT] = None
+    ) -> ResponseT:
+        """Makes the default node (or ``target_nodes``) handshake with ``host:port``;
+        ``True``."""
+        return self._on_default_node(target_nodes, _ok, "CLUSTER", "MEET", host, port)
+
+    def cluster_replicate(self, target_nodes: TargetNodesT, node_id: str) -> ResponseT:
+        """Makes ``target_nodes`` replicas of the primary ``node_id``; ``True`` (several
+        nodes: ``{name: True}``)."""
+        return self._targeted(target_nodes, _ok, "CLUSTER", "REPLICATE", node_id)
+
+    def cluster_reset(
+        self, soft: bool = True, target_nodes: Optional[TargetNodesT] = None
+    ) -> ResponseT:
+        """Resets the default node (or ``target_nodes``): SOFT, or HARD with
+        ``soft=False``; ``True``."""
+        mode = b"SOFT" if soft else b"HARD"
+        return self._on_default_node(target_nodes, _ok, "CLUSTER", "RESET", mode)
+
+    def cluster_save_config(self, target_nodes: Optional[TargetNodesT] = None) -> ResponseT:
+        """Makes a random primary (or ``target_nodes``) save its cluster config to disk;
+        ``True``."""
+        return self._on_default(_RANDOM_PRIMARY, target_nodes, _ok, "CLUSTER", "SAVECONFIG")
+
+    def cluster_set_config_epoch(
+        self, epoch: int, target_nodes: Optional[TargetNodesT] = None
+    ) -> ResponseT:
+        """Sets the config epoch of a fresh node (the default node, or ``target_nodes``);
+        ``True``."""
+        return self._on_default_node(target_nodes, _ok, "CLUSTER", "SET-CONFIG-EPOCH", epoch)
+
+    def cluster_setslot(
+        self, target_node: TargetNodesT, node_id: str, slot_id: int, state: str
+    ) -> ResponseT:
+        """CLUSTER SETSLOT ``slot_id`` ``state`` ``node_id`` on ``target_node``; ``state``
+        is ``"IMPORTING"``, ``"MIGRATING"`` or ``"NODE"`` (``"STABLE"``: use
+        :meth:`cluster_setslot_stable`); ``True``."""
+        word = state.upper() if isinstance(state, str) else state
+        if word == "STABLE":
+            raise _error(DataError, 'For "stable" state please use cluster_setslot_stable', "DATA")
+        if word not in ("IMPORTING", "NODE", "MIGRATING"):
+            raise _error(
+                DataError,
+                f"Invalid slot state: {state} (use 'IMPORTING', 'MIGRATING' or 'NODE')",
+                "DATA",
+            )
+        return self._targeted(target_node, _ok, "CLUSTER", "SETSLOT", slot_id, state, node_id)
+
+    def cluster_setslot_stable(self, slot_id: int) -> ResponseT:
+        """Clears the importing/migrating state of ``slot_id`` on the primary serving it;
+        ``True``."""
+        return self._on_slot(int(slot_id), _ok, "CLUSTER", "SETSLOT", slot_id, "STABLE")
+
+    def cluster_replicas(
+        self, node_id: str, target_nodes: Optional[TargetNodesT] = None
+    ) -> ResponseT:
+        """The replicas of the primary ``node_id``, as the default node (or
+        ``target_nodes``) sees them, parsed as :meth:`cluster_nodes`."""
+        return self._on_default_node(target_nodes, _cluster_nodes, "CLUSTER", "REPLICAS", node_id)
+
+    def cluster_shards(self, target_nodes: Optional[TargetNodesT] = None) -> ResponseT:
+        """The shards of the cluster as the default node (or ``target_nodes``) sees them:
+        ``[{"slots": [(start, end)], "nodes": [{b"id": ..., b"role": ...}]}]`` (RESP3:
+        the server's maps as sent)."""
+        return self._on_default_node(target_nodes, _cluster_shards, "CLUSTER", "SHARDS")
+
+    def cluster_myshardid(self, target_nodes: Optional[TargetNodesT] = None) -> ResponseT:
+        """The shard id of the default node (or ``target_nodes``), as ``str`` (Redis
+        7.2+)."""
+        return self._on_default_node(target_nodes, _text_reply, "CLUSTER", "MYSHARDID")
+
+    def cluster_links(self, target_node: TargetNodesT) -> ResponseT:
+        """The cluster bus links of ``target_node``: one flat ``[field, value, ...]`` list
+        per link (RESP3: one dict per link)."""
+        return self._targeted(target_node, None, "CLUSTER", "LINKS")
+
+    def readonly(self, target_nodes: Optional[TargetNodesT] = None) -> ResponseT:
+        """Sends READONLY to the default node (or ``target_nodes``); ``True``. slotwise
+        chooses the nodes that serve reads from its ``read_policy`` option, set when the
+        client is made (its replica connections are READONLY already): this does not turn
+        reads from replicas on."""
+        return self._on_default_node(target_nodes, _ok, "READONLY")
+
+    def readwrite(self, target_nodes: Optional[TargetNodesT] = None) -> ResponseT:
+        """Sends READWRITE to the default node (or ``target_nodes``, primaries only);
+        ``True``. A replica is refused: its connection is shared by the client's reads,
+        which ``read_policy`` may send there (make a client with
+        ``read_policy="primary"`` to read from primaries only)."""
+        if target_nodes is not None and self._names_a_replica(target_nodes):
+            raise _error(
+                DataError,
+                f"readwrite(target_nodes={target_nodes!r}) would send READWRITE to a replica "
+                "whose connection serves the client's replica reads (they would bounce to "
+                "the primary); slotwise chooses where reads go from read_policy: make a "
+                'client with read_policy="primary" instead',
+                "DATA",
+            )
+        return self._on_default_node(target_nodes, _ok, "READWRITE")
+
+    def _names_a_replica(self, target_nodes: TargetNodesT) -> bool:
+        if isinstance(target_nodes, str):
+            return target_nodes in _MAY_BE_REPLICAS
+        if isinstance(target_nodes, ClusterNode):
+            given: List[Any] = [target_nodes]
+        elif isinstance(target_nodes, dict):
+            given = list(target_nodes.values())
+        else:
+            given = list(target_nodes)
+        get_replicas = getattr(self, "get_replicas", None)
+        replicas = {n.name for n in get_replicas()} if get_replicas is not None else set()
+        return any(
+            getattr(n, "server_type", None) == REPLICA or getattr(n, "name", None) in replicas
+            for n in given
+        )
+
+    def scan(
+        self,
+        cursor: int = 0,
+        match: Optional[KeyT] = None,
+        count: Optional[int] = None,
+        _type: Optional[str] = None,
+        **kwargs: Any,
+    ) -> ResponseT:
+        """One SCAN step on every primary (or ``target_nodes=``), each from ``cursor``:
+        ``({node name: next cursor}, [key, ...])``, as redis-py's ``RedisCluster`` gives
+        it. :meth:`scan_iter` walks every node to the end."""
+        target_nodes = _only_target_nodes("scan", kwargs)
+        argv: List[EncodableT] = ["SCAN", cursor]
+        if match is not None:
+            argv += ["MATCH", match]
+        if count is not None:
+            argv += ["COUNT", count]
+        if _type is not None:
+            argv += ["TYPE", _type]
+        return self._on_default(NodeFlags.PRIMARIES, target_nodes, _scan_page, *argv)
+
+    def _scan_iter_nodes(
+        self,
+        match: Optional[KeyT] = None,
+        count: Optional[int] = None,
+        _type: Optional[str] = None,
+        **kwargs: Any,
+    ) -> Any:
+        """redis-py's ``scan_iter``: every key of every primary (or ``target_nodes=``)
+        matching ``match`` (of type ``_type``), each node walked with its own cursor (see
+        :meth:`scan`): a generator on the sync client, an async generator on the asyncio
+        client. (The clients' ``scan_iter`` methods delegate here.)"""
+        target_nodes = _only_target_nodes("scan_iter", kwargs)
+        if getattr(self, "_queues_commands", False):
+            raise TypeError(
+                "scan_iter() needs a client, not a pipeline (a pipeline only queues "
+                "commands): call it on the client"
+            )
+        if getattr(self, "_is_async", False):
+            return self._scan_async(match, count, _type, target_nodes)
+        return self._scan_sync(match, count, _type, target_nodes)
+
+    def _scan_step(
+        self,
+        cursors: Dict[str, int],
+        match: Optional[KeyT],
+        count: Optional[int],
+        _type: Optional[str],
+    ) -> List[tuple[str, Any]]:
+        """The calls continuing each unfinished node's walk: ``[(name, reply), ...]``."""
+        get_node = getattr(self, "get_node")
+        out = []
+        for name, cursor in cursors.items():
+            node = get_node(node_name=name)
+            if node is None:
+                raise _error(
+                    DataError,
+                    f"scan_iter(): node {name} left the cluster during the scan; its "
+                    "remaining keys cannot be walked (start a new scan)",
+                    "DATA",
+                )
+            out.append((name, self.scan(cursor, match, count, _type, target_nodes=node)))
+        return out
+
+    def _scan_sync(
+        self,
+        match: Optional[KeyT],
+        count: Optional[int],
+        _type: Optional[str],
+        target_nodes: Optional[TargetNodesT],
+    ) -> Iterator[Any]:
+        cursors, keys = self.scan(0, match, count, _type, target_nodes=target_nodes)
+        yield from keys
+        cursors = {n: c for n, c in cursors.items() if c != 0}
+        while cursors:
+            for name, (step, keys) in self._scan_step(cursors, match, count, _type):
+                cursors[name] = step[name]
+                yield from keys
+            cursors = {n: c for n, c in cursors.items() if c != 0}
+
+    async def _scan_async(
+        self,
+        match: Optional[KeyT],
+        count: Optional[int],
+        _type: Optional[str],
+        target_nodes: Optional[TargetNodesT],
+    ) -> AsyncIterator[Any]:
+        cursors, keys = await self.scan(0, match, count, _type, target_nodes=target_nodes)
+        for k in keys:
+            yield k
+        cursors = {n: c for n, c in cursors.items() if c != 0}
+        while cursors:
+            for name, pending in self._scan_step(cursors, match, count, _type):
+                step, keys = await pending
+                cursors[name] = step[name]
+                for k in keys:
+                    yield k
+            cursors = {n: c for n, c in cursors.items() if c != 0}
+
+    def wait(self, num_replicas: int, timeout: int, **kwargs: Any) -> ResponseT:
+        """WAIT: blocks until the writes before it reached ``num_replicas`` replicas (or
+        ``timeout`` milliseconds passed); the number of replicas that have them. WAIT
+        confirms the writes of the connection it runs on, so it runs in a pipeline, right
+        after the keyed write it confirms (on that write's node and connection);
+        alone it raises :class:`DataError` saying so."""
+        _no_wait_targets("wait", kwargs)
+        return self._call("WAIT", num_replicas, timeout)
+
+    def waitaof(
+        self, num_local: int, num_replicas: int, timeout: int, **kwargs: Any
+    ) -> ResponseT:
+        """WAITAOF (Redis 7.2+): blocks until the writes before it were fsynced to the AOF
+        of the node (``num_local``: 0 or 1) and of ``num_replicas`` replicas, or
+        ``timeout`` milliseconds passed; ``[local, replicas]``. As :meth:`wait`, it runs in
+        a pipeline right after the write it confirms."""
+        _no_wait_targets("waitaof", kwargs)
+        return self._call("WAITAOF", num_local, num_replicas, timeout)
 
     def cluster_info(self, target_nodes: Optional[TargetNodesT] = None) -> ResponseT:
         """CLUSTER INFO of the default node (or ``target_nodes``): ``{field: str}``."""
