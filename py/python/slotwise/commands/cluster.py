@@ -13,6 +13,7 @@ from typing import Any, AsyncIterator, Callable, Dict, Iterator, List, Optional,
 from .. import _native
 from .._options import ClusterNode, split
 from ..exceptions import ClusterError, DataError, ResponseError, _error
+from ..lock import AsyncLock, Lock
 from ._base import CommandsBase, EncodableT, KeyT, ResponseT, _scan_page
 
 PRIMARY = "primary"
@@ -380,6 +381,37 @@ class ClusterNodes(NodeFlags):
             others = [n for n in self.get_replicas() if n != current]
         if others:
             self._default_node = random.choice(others)
+
+    def lock(
+        self,
+        name: KeyT,
+        timeout: Optional[float] = None,
+        sleep: float = 0.1,
+        blocking: bool = True,
+        blocking_timeout: Optional[float] = None,
+        lock_class: Optional[Any] = None,
+        thread_local: bool = True,
+        raise_on_release_error: bool = True,
+    ) -> Any:
+        """A distributed lock on the key ``name``, as redis-py's ``lock()``: a
+        :class:`slotwise.lock.Lock` (the asyncio client: a :class:`slotwise.lock.AsyncLock`,
+        used with ``async with``). ``timeout``: its longest life in seconds; ``sleep``:
+        seconds between tries; ``blocking`` / ``blocking_timeout``: whether and how long
+        ``acquire()`` waits; ``thread_local``: keep the token per thread;
+        ``raise_on_release_error``: whether leaving the ``with`` block raises when the lock
+        was lost; ``lock_class``: another class taking the same arguments."""
+        if lock_class is None:
+            lock_class = AsyncLock if getattr(self, "_is_async", False) else Lock
+        return lock_class(
+            self,
+            name,
+            timeout=timeout,
+            sleep=sleep,
+            blocking=blocking,
+            blocking_timeout=blocking_timeout,
+            thread_local=thread_local,
+            raise_on_release_error=raise_on_release_error,
+        )
 
     def determine_slot(self, *args: EncodableT) -> Any:
         """The hash slot a command (``args``, its name first) is sent to, as redis-py
