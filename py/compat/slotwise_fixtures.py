@@ -124,6 +124,10 @@ async def create_redis(request: Any) -> Any:
                 _flush_primaries(url)
 
         teardowns.append(teardown)
+        # Connected before the test, as redis-py's create_redis does: a test that mocks
+        # every node of get_nodes() then runs a command (cluster_reset(target_nodes="all")...)
+        # must find the nodes, not an empty list that leaves the real command unmocked.
+        await client.initialize()
         return client
 
     yield client_factory
