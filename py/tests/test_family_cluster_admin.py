@@ -18,6 +18,7 @@ import pytest
 import slotwise
 import slotwise.asyncio
 from slotwise.commands.cluster import ClusterCommands, ClusterNodes
+from slotwise.commands.cluster_admin import ClusterAdminCommands
 from slotwise.commands.pubsub_info import PubSubInfoCommands
 
 from .cluster import Cluster, Raw, wait_until
@@ -490,7 +491,7 @@ def test_signatures_match_redis_py() -> None:
         return [(q.name, q.kind, q.default) for q in inspect.signature(f).parameters.values()]
 
     checked = 0
-    for family in (ClusterCommands, PubSubInfoCommands, ClusterNodes):
+    for family in (ClusterCommands, ClusterAdminCommands, PubSubInfoCommands, ClusterNodes):
         for name, f in vars(family).items():
             if name.startswith("_") or not callable(f):
                 continue

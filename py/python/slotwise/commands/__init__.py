@@ -25,6 +25,7 @@ from .scripting import ScriptingCommands
 from .cluster import ClusterCommands
 from .hotkeys import HotkeysCommands
 from .arrays import ArrayCommands
+from .cluster_admin import ClusterAdminCommands
 from .pubsub_info import PubSubInfoCommands
 
 
@@ -44,6 +45,7 @@ class Commands(
     ClusterCommands,
     HotkeysCommands,
     ArrayCommands,
+    ClusterAdminCommands,
     PubSubInfoCommands,
 ):
     """Redis commands with redis-py's signatures, every family."""
