@@ -335,7 +335,7 @@ def test_scan_on_replicas(rc: slotwise.Cluster, p: str, scanned: list[bytes]) ->
         return sorted(keys) == scanned
 
     wait_until(replicas_have_them, "the replicas to hold the keys")
-    walked = rc._scan_iter_nodes(match=p + "*", count=3, _type="string", target_nodes="replicas")
+    walked = rc.scan_iter(match=p + "*", count=3, _type="string", target_nodes="replicas")
     assert sorted(walked) == scanned
 
 
@@ -344,7 +344,12 @@ def test_scan_asyncio(cluster: Cluster, p: str, scanned: list[bytes]) -> None:
         rc = slotwise.asyncio.Cluster(startup_nodes=cluster.seeds[:1])
         try:
             step = await rc.scan(match=p + "*", count=5)
-            walked = [k async for k in rc._scan_iter_nodes(match=p + "*", count=5, _type="string")]
+            walked = [
+                k
+                async for k in rc.scan_iter(
+                    match=p + "*", count=5, _type="string", target_nodes="primaries"
+                )
+            ]
             return step, walked
         finally:
             await rc.aclose()

@@ -339,14 +339,22 @@ class Cluster(Commands, ClusterNodes):
                     if watch_delay is not None and watch_delay > 0:
                         await asyncio.sleep(watch_delay)
 
-    async def scan_iter(
+    def scan_iter(
         self,
         match: Optional[KeyT] = None,
         count: Optional[int] = None,
         _type: Optional[str] = None,
+        **kwargs: Any,
     ) -> AsyncIterator[Any]:
         """Every key of the cluster (each primary in turn): ``async for k in rc.scan_iter()``
-        (``_type`` as in :meth:`slotwise.Cluster.scan_iter`)."""
+        (``_type`` and ``target_nodes=`` as in :meth:`slotwise.Cluster.scan_iter`)."""
+        if kwargs:
+            return cast(AsyncIterator[Any], self._scan_iter_nodes(match, count, _type, **kwargs))
+        return self._scan_slot_map(match, count, _type)
+
+    async def _scan_slot_map(
+        self, match: Optional[KeyT], count: Optional[int], _type: Optional[str]
+    ) -> AsyncIterator[Any]:
         scan = (await self._client()).scan(match, count)
         while True:
             n = await self._client()  # closed meanwhile: raises instead of waiting

@@ -343,9 +343,19 @@ class Cluster(Commands, ClusterNodes):
         match: Optional[KeyT] = None,
         count: Optional[int] = None,
         _type: Optional[str] = None,
+        **kwargs: Any,
     ) -> Iterator[Any]:
         """Every key of the cluster (each primary in turn), matching ``match``; ``_type``
-        keeps keys of one type (checked with TYPE per page; a TYPE that fails raises)."""
+        keeps keys of one type (checked with TYPE per page; a TYPE that fails raises).
+        With ``target_nodes=`` (as redis-py), the keys of the nodes named, each walked
+        with its own SCAN cursor."""
+        if kwargs:
+            return cast(Iterator[Any], self._scan_iter_nodes(match, count, _type, **kwargs))
+        return self._scan_slot_map(match, count, _type)
+
+    def _scan_slot_map(
+        self, match: Optional[KeyT], count: Optional[int], _type: Optional[str]
+    ) -> Iterator[Any]:
         scan = self._native.scan(match, count)
         while True:
             page = self._native.scan_next(scan)
