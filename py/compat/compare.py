@@ -98,7 +98,10 @@ def cause(message: str) -> str:
     return message[:110]
 
 
-def report(suite: Path, baseline: Path, slotwise: Path, excluded: Path, failures: Path) -> bool:
+def report(suite: Path, baseline: Path, slotwise: Path, excluded: Path, failures: Path,
+           require_all: bool = False) -> bool:
+    """Prints the comparison; False when no test passed under redis-py or, with
+    ``require_all``, when a counted test failed under slotwise."""
     base = load(suite, baseline)
     sw = load(suite, slotwise)
     rules = load_excluded(excluded)
@@ -141,6 +144,9 @@ def report(suite: Path, baseline: Path, slotwise: Path, excluded: Path, failures
     print(f"\n{len(failed)} counted failures (ids and messages: {failures}); top causes:")
     for text, n in causes.most_common(15):
         print(f"{n:>5}  {text}")
+    if require_all and failed:
+        print(f"\n{len(failed)} test(s) that pass under redis-py fail under slotwise", file=sys.stderr)
+        return False
     return sum(r[0] for r in rows.values()) > 0
 
 
