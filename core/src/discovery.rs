@@ -9,7 +9,8 @@ use crate::router::Router;
 use crate::topology::{parse_shards, parse_slots, ParseError, Topology};
 
 /// The commands sent on every new connection, in order: `HELLO 3 [AUTH ..]` or
-/// `AUTH [user] pass`, then `READONLY` on replica connections.
+/// `AUTH [user] pass`, `CLIENT SETNAME` and `CLIENT SETINFO` when configured, then
+/// `READONLY` on replica connections.
 pub fn handshake(opts: &ClientOptions, replica: bool) -> Vec<Cmd> {
     let mut cmds = Vec::with_capacity(2);
     let creds = opts.credentials.as_ref();
@@ -34,16 +35,40 @@ pub fn handshake(opts: &ClientOptions, replica: bool) -> Vec<Cmd> {
             }
         }
     }
+    if let Some(name) = &opts.client_name {
+        cmds.push(Cmd::new("CLIENT").arg("SETNAME").arg(name));
+    }
+    for (attr, value) in [("LIB-NAME", &opts.lib_name), ("LIB-VER", &opts.lib_version)] {
+        if let Some(v) = value {
+            cmds.push(Cmd::new("CLIENT").arg("SETINFO").arg(attr).arg(v));
+        }
+    }
     if replica {
         cmds.push(Cmd::new("READONLY"));
     }
     cmds
 }
 
-/// Checks the handshake replies; an error reply becomes [`Error::Auth`] (AUTH/HELLO
-/// refused) or [`Error::Server`]. The password is never part of the message.
-pub fn check_handshake(node: &str, replies: &[Value]) -> Result<(), Error> {
-    for r in replies {
+/// True for a handshake command whose refusal does not fail the connection: `CLIENT
+/// SETINFO`, which servers before Redis 7.2 do not know (redis-py ignores its errors too).
+fn optional(cmd: &Cmd) -> bool {
+    let mut args = cmd.args();
+    args.next()
+        .is_some_and(|a| a.eq_ignore_ascii_case(b"CLIENT"))
+        && args
+            .next()
+            .is_some_and(|a| a.eq_ignore_ascii_case(b"SETINFO"))
+}
+
+/// Checks the replies to `cmds` (the [`handshake`]; replies beyond `cmds` count as
+/// required); an error reply becomes [`Error::Auth`] (AUTH/HELLO refused) or
+/// [`Error::Server`], except to an optional command (`CLIENT SETINFO`). The password is
+/// never part of the message.
+pub fn check_handshake(node: &str, cmds: &[Cmd], replies: &[Value]) -> Result<(), Error> {
+    for (i, r) in replies.iter().enumerate() {
+        if cmds.get(i).is_some_and(optional) {
+            continue;
+        }
         if let Some(text) = r.as_error() {
             let err = ServerError::parse(without_args(text));
             return Err(match err.kind {
@@ -340,7 +365,7 @@ mod tests {
             b"ERR unknown command `HELLO`, with args beginning with: `3`, `AUTH`, `app`, `s3cret`, ",
             b"ERR unknown command 'AUTH', with args beginning with: 'app' 's3cret' ",
         ] {
-            let e = check_handshake("n:1", &[Value::Error(bytes::Bytes::copy_from_slice(reply))])
+            let e = check_handshake("n:1", &[], &[Value::Error(bytes::Bytes::copy_from_slice(reply))])
                 .unwrap_err();
             let shown = format!("{e} {e:?}");
             assert!(!shown.contains("s3cret"), "{shown}");
@@ -359,14 +384,20 @@ mod tests {
     #[test]
     fn check_handshake_accepts_ok_and_hello_maps() {
         let hello = Value::Map(vec![(b("server"), b("redis")), (b("proto"), Value::Int(3))]);
-        assert!(check_handshake("n:1", &[]).is_ok());
-        assert!(check_handshake("n:1", &[Value::Simple(Bytes::from_static(b"OK")), hello]).is_ok());
+        assert!(check_handshake("n:1", &[], &[]).is_ok());
+        assert!(check_handshake(
+            "n:1",
+            &[],
+            &[Value::Simple(Bytes::from_static(b"OK")), hello]
+        )
+        .is_ok());
     }
 
     #[test]
     fn check_handshake_maps_wrongpass_to_an_auth_error_without_the_password() {
         let e = check_handshake(
             "127.0.0.1:7000",
+            &[],
             &[err(
                 "WRONGPASS invalid username-password pair or user is disabled.",
             )],
@@ -391,15 +422,59 @@ mod tests {
             "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
             "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
         ] {
-            let e = check_handshake("n:1", &[err(text)]).unwrap_err();
+            let e = check_handshake("n:1", &[], &[err(text)]).unwrap_err();
             assert!(matches!(e, Error::Auth { .. }), "{text}: {e:?}");
         }
+    }
+
+    #[test]
+    fn client_name_and_lib_info_follow_the_auth_and_precede_readonly() {
+        let o = opts()
+            .password("pw")
+            .client_name("app1")
+            .lib_info(Some("mylib".into()), Some("1.2".into()));
+        assert_eq!(
+            all(&handshake(&o, true)),
+            [
+                vec!["AUTH", "pw"],
+                vec!["CLIENT", "SETNAME", "app1"],
+                vec!["CLIENT", "SETINFO", "LIB-NAME", "mylib"],
+                vec!["CLIENT", "SETINFO", "LIB-VER", "1.2"],
+                vec!["READONLY"],
+            ]
+        );
+        let o = opts().lib_info(None, Some("1.2".into()));
+        assert_eq!(
+            all(&handshake(&o, false)),
+            [vec!["CLIENT", "SETINFO", "LIB-VER", "1.2"]]
+        );
+    }
+
+    #[test]
+    fn a_refused_setinfo_is_ignored_but_a_refused_setname_is_not() {
+        let o = opts()
+            .client_name("app1")
+            .lib_info(Some("mylib".into()), None);
+        let hs = handshake(&o, false);
+        let ok = Value::Simple(Bytes::from_static(b"OK"));
+        let old = err("ERR unknown subcommand 'SETINFO'. Try CLIENT HELP.");
+        assert!(check_handshake("n:1", &hs, &[ok.clone(), old.clone()]).is_ok());
+        let e = check_handshake(
+            "n:1",
+            &hs,
+            &[err("ERR Client names cannot contain spaces"), ok],
+        )
+        .unwrap_err();
+        assert!(matches!(e, Error::Server { .. }), "{e:?}");
+        // A reply beyond the commands counts as required.
+        assert!(check_handshake("n:1", &[], &[old]).is_err());
     }
 
     #[test]
     fn check_handshake_reports_the_first_error_reply() {
         let e = check_handshake(
             "n:1",
+            &[],
             &[
                 Value::Simple(Bytes::from_static(b"OK")),
                 err("ERR This instance has cluster support disabled"),
@@ -498,7 +573,7 @@ mod tests {
     #[test]
     fn a_handshake_command_refused_by_acl_is_a_permission_error() {
         let text = "NOPERM User app has no permissions to run the 'readonly' command";
-        let e = check_handshake("n:1", &[err(text)]).unwrap_err();
+        let e = check_handshake("n:1", &[], &[err(text)]).unwrap_err();
         assert!(matches!(e, Error::NoPermission { .. }), "{e:?}");
         assert!(e.to_string().contains("+readonly"), "{e}");
     }

@@ -115,6 +115,13 @@ pub struct ClientOptions {
     pub tls: Option<TlsOptions>,
     /// RESP2 or RESP3.
     pub protocol: Protocol,
+    /// The connection name (`CLIENT SETNAME`) sent on every connection; `None` sends none.
+    pub client_name: Option<String>,
+    /// The library name (`CLIENT SETINFO LIB-NAME`) sent on every connection. A server
+    /// without `CLIENT SETINFO` (before Redis 7.2) refuses it; the refusal is ignored.
+    pub lib_name: Option<String>,
+    /// The library version (`CLIENT SETINFO LIB-VER`), likewise.
+    pub lib_version: Option<String>,
 }
 
 impl ClientOptions {
@@ -203,6 +210,9 @@ impl ClientOptions {
             credentials: None,
             tls: None,
             protocol: Protocol::Resp2,
+            client_name: None,
+            lib_name: None,
+            lib_version: None,
         }
     }
 
@@ -297,6 +307,20 @@ impl ClientOptions {
     /// Chooses RESP2 or RESP3.
     pub fn protocol(mut self, p: Protocol) -> Self {
         self.protocol = p;
+        self
+    }
+
+    /// Names every connection (`CLIENT SETNAME`).
+    pub fn client_name(mut self, name: impl Into<String>) -> Self {
+        self.client_name = Some(name.into());
+        self
+    }
+
+    /// Tells every connection's server the library name and version (`CLIENT SETINFO`);
+    /// `None` leaves either unset.
+    pub fn lib_info(mut self, name: Option<String>, version: Option<String>) -> Self {
+        self.lib_name = name;
+        self.lib_version = version;
         self
     }
 }

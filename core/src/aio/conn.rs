@@ -202,7 +202,7 @@ async fn connect(
             }
         }
     }
-    discovery::check_handshake(addr, &replies)?;
+    discovery::check_handshake(addr, &hs, &replies)?;
     Ok(stream)
 }
 

@@ -161,7 +161,7 @@ impl SyncConn {
                     Failure::Lost(e) => e,
                     Failure::TimedOut => Error::io(&conn.addr, timed_out("handshake timed out")),
                 })?;
-            discovery::check_handshake(&conn.addr, &replies)?;
+            discovery::check_handshake(&conn.addr, &hs, &replies)?;
         }
         Ok(conn)
     }
