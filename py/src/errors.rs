@@ -7,17 +7,20 @@
 //! elsewhere (the Python facade, user code) have both too. `CrossSlotError` also carries
 //! `keys` and `slots`.
 
-use pyo3::create_exception;
-use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
+use pyo3::{create_exception, import_exception};
 use slotwise::resp::{ProtocolErrorKind, ServerErrorKind};
 use slotwise::Error;
 
+// The root derives from a class written in Python (slotwise/_errbase.py), not from
+// `Exception` directly: only then may slotwise.exceptions set its `__bases__` to redis-py's
+// RedisError (CPython refuses a base whose layout differs from the old base's).
+import_exception!(slotwise._errbase, ErrorBase);
 create_exception!(
     slotwise,
     RedisError,
-    PyException,
+    ErrorBase,
     "Base class of every slotwise error."
 );
 create_exception!(
@@ -68,6 +71,37 @@ create_exception!(
     ClusterDownError,
     ResponseError,
     "CLUSTERDOWN persisted after every retry: the cluster (or this slot) is not serving."
+);
+create_exception!(
+    slotwise,
+    MasterDownError,
+    ClusterDownError,
+    "MASTERDOWN persisted after every retry: a replica lost its primary and serves no stale data."
+);
+create_exception!(
+    slotwise,
+    NoScriptError,
+    ResponseError,
+    "NOSCRIPT: no script with this SHA1 is cached on the node (EVALSHA); send it with EVAL or \
+     SCRIPT LOAD."
+);
+create_exception!(
+    slotwise,
+    ExecAbortError,
+    ResponseError,
+    "EXECABORT: the transaction was discarded because a queued command was refused."
+);
+create_exception!(
+    slotwise,
+    OutOfMemoryError,
+    ResponseError,
+    "OOM: the node is at maxmemory and refused a command that would use more."
+);
+create_exception!(
+    slotwise,
+    ModuleError,
+    ResponseError,
+    "A module could not be loaded or unloaded (MODULE LOAD / UNLOAD)."
 );
 create_exception!(
     slotwise,
@@ -136,6 +170,19 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
             py.get_type::<ClusterDownError>(),
             "CLUSTERDOWN",
         ),
+        (
+            "MasterDownError",
+            py.get_type::<MasterDownError>(),
+            "MASTERDOWN",
+        ),
+        ("NoScriptError", py.get_type::<NoScriptError>(), "NOSCRIPT"),
+        (
+            "ExecAbortError",
+            py.get_type::<ExecAbortError>(),
+            "EXECABORT",
+        ),
+        ("OutOfMemoryError", py.get_type::<OutOfMemoryError>(), "OOM"),
+        ("ModuleError", py.get_type::<ModuleError>(), "ERR"),
         (
             "CrossSlotError",
             py.get_type::<CrossSlotError>(),
@@ -214,6 +261,34 @@ fn server_message(text: &str, kind: &ServerErrorKind, node: Option<&str>) -> Str
     }
 }
 
+/// The `ERR` replies redis-py raises as a class of their own (matched exactly, as it
+/// does), beside the generic `ResponseError`.
+const MODULE_ERRORS: [&str; 4] = [
+    "ERR Error loading the extension. Please check the server logs.",
+    "ERR Error unloading module: no such module with that name",
+    "ERR Error unloading module: operation not possible.",
+    "ERR Error unloading module: the module exports one or more module-side data types, \
+     can't unload",
+];
+
+/// The exception for a server error reply of no routing meaning (`ServerErrorKind::Other`),
+/// by its first word as redis-py's parser chooses: NOSCRIPT, EXECABORT, OOM, the module
+/// errors, "max number of clients reached", else `ResponseError`.
+fn other_server_error(text: String) -> PyErr {
+    let code = text.split(' ').next().unwrap_or("");
+    match code {
+        "NOSCRIPT" => PyErr::new::<NoScriptError, _>(text),
+        "EXECABORT" => PyErr::new::<ExecAbortError, _>(text),
+        "OOM" => PyErr::new::<OutOfMemoryError, _>(text),
+        "ERR" if MODULE_ERRORS.contains(&text.as_str()) => PyErr::new::<ModuleError, _>(text),
+        "ERR" if text == "ERR max number of clients reached" => {
+            PyErr::new::<ConnectionError, _>(text)
+        }
+        "ERR" if text == "ERR invalid password" => PyErr::new::<AuthenticationError, _>(text),
+        _ => PyErr::new::<ResponseError, _>(text),
+    }
+}
+
 /// The Python exception for a core error, with its attributes set.
 pub fn to_py_in(py: Python<'_>, e: Error) -> PyErr {
     let code = e.code().to_string();
@@ -226,16 +301,15 @@ pub fn to_py_in(py: Python<'_>, e: Error) -> PyErr {
             }
             let text = server_message(&error.text, &error.kind, node.as_deref());
             match error.kind {
-                ServerErrorKind::ClusterDown(_) | ServerErrorKind::MasterDown => {
-                    PyErr::new::<ClusterDownError, _>(text)
-                }
+                ServerErrorKind::ClusterDown(_) => PyErr::new::<ClusterDownError, _>(text),
+                ServerErrorKind::MasterDown => PyErr::new::<MasterDownError, _>(text),
                 ServerErrorKind::CrossSlot => PyErr::new::<CrossSlotError, _>(text),
                 ServerErrorKind::TryAgain => PyErr::new::<TryAgainError, _>(text),
                 ServerErrorKind::ReadOnly => PyErr::new::<ReadOnlyError, _>(text),
                 ServerErrorKind::NoPerm => PyErr::new::<NoPermissionError, _>(text),
                 ServerErrorKind::Auth => PyErr::new::<AuthenticationError, _>(text),
                 ServerErrorKind::Loading => PyErr::new::<BusyLoadingError, _>(text),
-                _ => PyErr::new::<ResponseError, _>(text),
+                _ => other_server_error(text),
             }
         }
         Error::CrossSlot { .. } => PyErr::new::<CrossSlotError, _>(e.to_string()),
