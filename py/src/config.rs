@@ -168,7 +168,8 @@ impl Config {
         seeds, *, username=None, password=None, decode_responses=false, read_policy="primary",
         connect_timeout=None, request_timeout=None, max_redirects=None, max_retries=None,
         refresh_interval=None, tls=false, tls_ca_file=None, tls_insecure=false,
-        tls_client_cert=None, tls_client_key=None, address_map=None, protocol=2
+        tls_client_cert=None, tls_client_key=None, address_map=None, protocol=2,
+        client_name=None, lib_name=None, lib_version=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -190,6 +191,9 @@ impl Config {
         tls_client_key: Option<PathBuf>,
         address_map: Option<Bound<'_, PyAny>>,
         protocol: u8,
+        client_name: Option<String>,
+        lib_name: Option<String>,
+        lib_version: Option<String>,
     ) -> PyResult<Config> {
         if seeds.is_empty() {
             return Err(errors::data_error(
@@ -198,6 +202,10 @@ impl Config {
             ));
         }
         let mut opts = ClientOptions::new(seeds);
+        if let Some(name) = client_name {
+            opts = opts.client_name(name);
+        }
+        opts = opts.lib_info(lib_name, lib_version);
         if let Some(d) = duration(py, "connect_timeout", connect_timeout)? {
             opts = opts.connect_timeout(d);
         }

@@ -60,6 +60,9 @@ class Config:
         tls_client_key: Optional[str] = None,
         address_map: _AddressMap = None,
         protocol: int = 2,
+        client_name: Optional[str] = None,
+        lib_name: Optional[str] = None,
+        lib_version: Optional[str] = None,
     ) -> Config: ...
     @property
     def seeds(self) -> list[str]: ...

@@ -18,29 +18,89 @@ AddressRemap = Union[
     Mapping[Address, Address],
 ]
 
-#: redis-py keywords that have no meaning here (the core pools, retries and checks health
-#: on its own); accepted so that switching from ``redis.RedisCluster`` is a one-line change.
-IGNORED_REDIS_PY_KWARGS = frozenset(
+#: redis-py keywords slotwise takes as they are, each with why it needs nothing more (the
+#: value is checked): accepted so that switching from ``redis.RedisCluster`` is a one-line
+#: change, and listed in the class docstrings.
+ACCEPTED_REDIS_PY_KWARGS = {
+    "max_connections": "slotwise keeps one multiplexed connection per node, within any limit",
+    "single_connection_client": "slotwise keeps one multiplexed connection per node",
+    "health_check_interval": "slotwise checks an idle pooled connection before reusing it",
+    "socket_read_size": "slotwise sizes its read buffers itself",
+    "reinitialize_steps": "slotwise reloads the slot map on the first MOVED (at most every 100 ms)",
+}
+
+#: redis-py keywords slotwise refuses whatever their value (beyond None), with what to do.
+REFUSED_REDIS_PY_KWARGS = {
+    "connection_pool": "slotwise manages its own connections: pass the pool's options "
+    "(host=, port=, password=, ssl=...) to the client instead",
+    "connection_pool_class": "slotwise manages its own connections",
+    "connection_class": "slotwise's connections are native: for TLS pass ssl=True (and "
+    "ssl_ca_certs=...)",
+    "redis_connect_func": "slotwise's connections are native: use client_name=, lib_name= "
+    "or a command after connecting instead",
+    "queue_class": "slotwise manages its own connections",
+    "timeout": "slotwise does not block waiting for a pooled connection: requests share one "
+    "multiplexed connection per node; socket_timeout bounds each request",
+    "nodes_flag": "route a command with target_nodes= instead",
+    "unix_socket_path": "Redis Cluster nodes are reached over TCP only",
+    "path": "Redis Cluster nodes are reached over TCP only",
+    "retry_on_error": "slotwise retries connection errors, TRYAGAIN, CLUSTERDOWN and LOADING "
+    "itself within socket_timeout; tune that with max_retries=",
+    "cache": "client-side caching (CLIENT TRACKING) is not supported by slotwise",
+    "cache_config": "client-side caching (CLIENT TRACKING) is not supported by slotwise",
+    "event_dispatcher": "slotwise has no redis-py event hooks; see Cluster.stats() for "
+    "redirects, retries and reconnects",
+    "policy_resolver": "slotwise routes commands by its own command table; use target_nodes= "
+    "for a command's nodes",
+    "socket_keepalive_options": "slotwise does not set TCP keepalive: it checks idle pooled "
+    "connections before reuse, and socket_timeout bounds every request",
+    "ssl_ca_data": "pass the CA certificates as a file with ssl_ca_certs=",
+    "ssl_ca_path": "pass the CA certificates as one file with ssl_ca_certs=",
+    "ssl_password": "slotwise reads only unencrypted PEM keys: decrypt the key (openssl pkey) "
+    "and pass it with ssl_keyfile=",
+    "ssl_include_verify_flags": "slotwise verifies certificates with its own (rustls) "
+    "settings",
+    "ssl_exclude_verify_flags": "slotwise verifies certificates with its own (rustls) "
+    "settings",
+    "ssl_min_version": "slotwise negotiates TLS 1.2 or 1.3 (any ssl_min_version up to "
+    "TLSv1_2 is taken)",
+    "ssl_ciphers": "slotwise negotiates TLS 1.2 or 1.3 only, with rustls' cipher suites",
+    "ssl_validate_ocsp": "OCSP checks are not supported by slotwise",
+    "ssl_validate_ocsp_stapled": "OCSP checks are not supported by slotwise",
+    "ssl_ocsp_context": "OCSP checks are not supported by slotwise",
+    "ssl_ocsp_expected_cert": "OCSP checks are not supported by slotwise",
+}
+
+#: Every redis-py keyword beyond the constructor's own parameters that slotwise knows (the
+#: rest, handled one by one in :func:`_redis_py_options`); others are a TypeError.
+_HANDLED_REDIS_PY_KWARGS = frozenset(
     {
-        "max_connections",
-        "health_check_interval",
-        "socket_keepalive",
-        "socket_keepalive_options",
-        "retry",
-        "retry_on_timeout",
-        "retry_on_error",
-        "require_full_coverage",
-        "reinitialize_steps",
-        "dynamic_startup_nodes",
-        "cluster_error_retry_attempts",
+        "db",
         "client_name",
         "lib_name",
         "lib_version",
-        "single_connection_client",
-        "connection_pool",
-        "db",
+        "driver_info",
+        "retry",
+        "retry_on_timeout",
+        "cluster_error_retry_attempts",
+        "load_balancing_strategy",
+        "require_full_coverage",
+        "dynamic_startup_nodes",
+        "socket_keepalive",
+        "credential_provider",
+        "legacy_responses",
+        "maint_notifications_config",
     }
 )
+
+#: redis-py's ``load_balancing_strategy`` values (``LoadBalancingStrategy`` members or their
+#: values) as slotwise read policies.
+_LOAD_BALANCING = {
+    "round_robin": "round_robin",
+    "random": "round_robin",
+    "round_robin_replicas": "prefer_replica",
+    "random_replica": "prefer_replica",
+}
 
 
 def _config_error(message: str) -> DataError:
@@ -209,20 +269,26 @@ def build(given: Mapping[str, Any]) -> _native.Config:
     url = args.pop("url", None)
     if url is not None:
         for k, v in from_url(url).items():
-            if args.get(k) is None:
+            if k not in args:
+                extra.setdefault(k, v)
+            elif args[k] is None:
                 args[k] = v
-    unknown = sorted(set(extra) - IGNORED_REDIS_PY_KWARGS)
+    known = _HANDLED_REDIS_PY_KWARGS | set(ACCEPTED_REDIS_PY_KWARGS) | set(REFUSED_REDIS_PY_KWARGS)
+    unknown = sorted(set(extra) - known)
     if unknown:
         raise TypeError(f"Cluster() got unexpected keyword arguments: {', '.join(unknown)}")
-    if extra.get("db") not in (None, 0):
-        raise _config_error("Redis Cluster has only database 0: drop db= (or pass db=0)")
+    native = _redis_py_options(extra, args)
     encoding, errors = args["encoding"], args["encoding_errors"]
     if encoding.replace("-", "").lower() != "utf8" or errors != "strict":
         raise _config_error(
             "slotwise decodes replies as UTF-8 (strict) only: drop encoding= and "
             "encoding_errors=, or decode bytes replies yourself"
         )
-    policy = args["read_policy"] or ("round_robin" if args["read_from_replicas"] else "primary")
+    policy = (
+        args["read_policy"]
+        or native.pop("read_policy", None)
+        or ("round_robin" if args["read_from_replicas"] else "primary")
+    )
     return _native.Config(
         seeds(args["startup_nodes"], args["host"], args["port"]),
         username=args["username"],
@@ -237,14 +303,198 @@ def build(given: Mapping[str, Any]) -> _native.Config:
         **tls_options(args),
         address_map=remap(args["address_remap"]),
         protocol=args["protocol"] or 2,
+        **native,
     )
 
 
+def _non_negative(extra: Mapping[str, Any], name: str, integer: bool) -> None:
+    v = extra.get(name)
+    if v is None:
+        return
+    kind = (int,) if integer else (int, float)
+    if isinstance(v, bool) or not isinstance(v, kind) or v < 0:
+        what = "a non-negative integer" if integer else "a non-negative number"
+        raise _config_error(f"{name} must be {what}, not {v!r}")
+
+
+def _name(extra: Mapping[str, Any], key: str, what: str) -> Optional[str]:
+    """A CLIENT SETNAME / SETINFO value: a str without spaces or newlines (the server
+    refuses those); None or "" for none."""
+    v = extra.get(key)
+    if v is None or v == "":
+        return None
+    if not isinstance(v, str):
+        raise _config_error(f"{key} must be a str, not {type(v).__name__}")
+    if any(c.isspace() or not c.isprintable() for c in v):
+        raise _config_error(
+            f"{key} {v!r} contains spaces, newlines or control characters, which {what} "
+            "refuses"
+        )
+    return v
+
+
+def _redis_py_options(extra: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+    """Checks the redis-py keywords beyond the constructor's parameters and returns the
+    native ``Config`` keywords they set (``client_name``, ``lib_name``, ``lib_version``,
+    ``read_policy``); sets ``max_retries``, ``username``/``password`` in ``args`` when a
+    redis-py keyword gives them. Raises DataError (code CONFIG) for the values slotwise
+    cannot honour, saying why and what to do."""
+    tls_version = getattr(extra.get("ssl_min_version"), "name", None)
+    if tls_version in ("TLSv1", "TLSv1_1", "TLSv1_2", "MINIMUM_SUPPORTED"):
+        extra.pop("ssl_min_version")  # slotwise's floor, TLS 1.2, is at least that
+    for key, why in REFUSED_REDIS_PY_KWARGS.items():
+        if extra.get(key):
+            raise _config_error(f"{key}= is not supported: {why}")
+    if extra.get("db") not in (None, 0, "0"):
+        raise _config_error("Redis Cluster has only database 0: drop db= (or pass db=0)")
+    for key in ("max_connections", "reinitialize_steps", "cluster_error_retry_attempts"):
+        _non_negative(extra, key, integer=True)
+    if extra.get("max_connections") == 0:
+        raise _config_error("max_connections must be at least 1")
+    _non_negative(extra, "health_check_interval", integer=False)
+    _non_negative(extra, "socket_read_size", integer=True)
+    native: dict[str, Any] = {}
+
+    native["client_name"] = _name(extra, "client_name", "CLIENT SETNAME")
+    lib_name, lib_version = _name(extra, "lib_name", "CLIENT SETINFO"), _name(
+        extra, "lib_version", "CLIENT SETINFO"
+    )
+    info = extra.get("driver_info")
+    if info is not None:
+        name, version = getattr(info, "formatted_name", None), getattr(info, "lib_version", None)
+        if not isinstance(name, (str, type(None))) or not isinstance(version, (str, type(None))):
+            raise _config_error(
+                "driver_info must have formatted_name and lib_version strs (redis-py's "
+                "DriverInfo); or pass lib_name= and lib_version="
+            )
+        lib_name = lib_name or _name({"driver_info": name}, "driver_info", "CLIENT SETINFO")
+        lib_version = lib_version or _name(
+            {"driver_info": version}, "driver_info", "CLIENT SETINFO"
+        )
+    native["lib_name"], native["lib_version"] = lib_name, lib_version
+
+    retry = extra.get("retry")
+    if retry is not None:
+        get = getattr(retry, "get_retries", None)
+        if not callable(get):
+            raise _config_error(
+                "retry must be a redis.retry.Retry (with get_retries()); or pass max_retries="
+            )
+        if args["max_retries"] is None:
+            args["max_retries"] = int(get())
+    attempts = extra.get("cluster_error_retry_attempts")
+    if attempts is not None and args["max_retries"] is None:
+        args["max_retries"] = attempts
+    if extra.get("retry_on_timeout"):
+        raise _config_error(
+            "retry_on_timeout=True is not supported: socket_timeout bounds the whole request, "
+            "its redirects and retries included (connection errors, TRYAGAIN, CLUSTERDOWN and "
+            "LOADING are retried within it, up to max_retries); raise socket_timeout instead"
+        )
+
+    strategy = extra.get("load_balancing_strategy")
+    if strategy is not None:
+        value = getattr(strategy, "value", strategy)
+        policy = _LOAD_BALANCING.get(value) if isinstance(value, str) else None
+        if policy is None:
+            raise _config_error(
+                f"load_balancing_strategy must be a LoadBalancingStrategy "
+                f"({', '.join(sorted(_LOAD_BALANCING))}), not {strategy!r}"
+            )
+        native["read_policy"] = policy
+
+    if extra.get("require_full_coverage"):
+        raise _config_error(
+            "require_full_coverage=True is not supported: slotwise does not check slot "
+            "coverage when it starts; it serves the covered slots and raises "
+            "ClusterDownError for the others (redis-py's require_full_coverage=False); pass "
+            "that, or check CLUSTER INFO's cluster_state yourself"
+        )
+    if extra.get("dynamic_startup_nodes") is False:
+        raise _config_error(
+            "dynamic_startup_nodes=False is not supported: slotwise reloads the slot map from "
+            "the nodes it discovered, then the seeds; to reach nodes whose announced "
+            "addresses are not reachable, map them with address_remap="
+        )
+    if extra.get("socket_keepalive"):
+        raise _config_error(
+            "socket_keepalive=True is not supported: slotwise does not set TCP keepalive; it "
+            "checks an idle pooled connection before reusing it, and socket_timeout bounds "
+            "every request"
+        )
+    if extra.get("legacy_responses") is False:
+        raise _config_error(
+            "legacy_responses=False is not supported: slotwise's replies have redis-py's "
+            "default (legacy) shapes"
+        )
+    maint = extra.get("maint_notifications_config")
+    if maint is not None and getattr(maint, "enabled", True) is not False:
+        raise _config_error(
+            "maint_notifications_config is not supported: slotwise follows MOVED and refreshes "
+            "its slot map on its own; drop it (or pass one with enabled=False)"
+        )
+
+    provider = extra.get("credential_provider")
+    if provider is not None:
+        if callable(getattr(provider, "on_next", None)):
+            raise _config_error(
+                "credential_provider: streaming providers (tokens that are renewed) are not "
+                "supported: slotwise authenticates each connection with fixed credentials; "
+                "pass username= and password="
+            )
+        if args["password"] is not None or args["username"] is not None:
+            raise _config_error(
+                "credential_provider= and username=/password= both given: pass one of them"
+            )
+        get_credentials = getattr(provider, "get_credentials", None)
+        if not callable(get_credentials):
+            raise _config_error(
+                "credential_provider must have get_credentials() (redis-py's "
+                "CredentialProvider)"
+            )
+        creds = tuple(get_credentials())
+        if len(creds) == 1:
+            args["password"] = creds[0]
+        elif len(creds) == 2:
+            args["username"], args["password"] = creds
+        else:
+            raise _config_error(
+                "credential_provider.get_credentials() must return (password,) or "
+                "(username, password)"
+            )
+    return native
+
+
 _BOOL = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
-_BOOL_OPTIONS = ("decode_responses", "ssl", "read_from_replicas")
-_FLOAT_OPTIONS = ("socket_timeout", "socket_connect_timeout", "refresh_interval")
-_INT_OPTIONS = ("max_redirects", "max_retries", "protocol")
+_BOOL_OPTIONS = (
+    "decode_responses",
+    "ssl",
+    "read_from_replicas",
+    "socket_keepalive",
+    "retry_on_timeout",
+    "require_full_coverage",
+    "dynamic_startup_nodes",
+    "single_connection_client",
+)
+_FLOAT_OPTIONS = (
+    "socket_timeout",
+    "socket_connect_timeout",
+    "refresh_interval",
+    "health_check_interval",
+)
+_INT_OPTIONS = (
+    "max_redirects",
+    "max_retries",
+    "protocol",
+    "max_connections",
+    "reinitialize_steps",
+    "cluster_error_retry_attempts",
+)
 _STR_OPTIONS = (
+    "client_name",
+    "lib_name",
+    "lib_version",
+    "load_balancing_strategy",
     "ssl_ca_certs",
     "ssl_cert_reqs",
     "ssl_certfile",

@@ -236,6 +236,18 @@ class Cluster(Commands, ClusterNodes):
         announced address), or a dict of such addresses. Anything else, or an address with a
         blank host or a port outside 1..65535, is refused with a DataError (code CONFIG).
     :param protocol: 2 (RESP2) or 3 (RESP3: maps arrive as dicts).
+
+    redis-py's other keywords: ``client_name`` (CLIENT SETNAME on every connection),
+    ``lib_name`` / ``lib_version`` / ``driver_info`` (CLIENT SETINFO; a server before Redis 7.2
+    refuses it, which is ignored), ``load_balancing_strategy`` (``ROUND_ROBIN`` and ``RANDOM``
+    spread reads over primaries and replicas, ``ROUND_ROBIN_REPLICAS`` and ``RANDOM_REPLICA``
+    over replicas, in turn), ``retry`` (its ``get_retries()``) and
+    ``cluster_error_retry_attempts`` (``max_retries`` when that is not given), a static
+    ``credential_provider``; ``max_connections``, ``single_connection_client``,
+    ``health_check_interval``, ``socket_read_size``, ``reinitialize_steps`` need nothing more
+    (see ``_options.ACCEPTED_REDIS_PY_KWARGS``). What slotwise cannot honour
+    (``require_full_coverage=True``, ``socket_keepalive=True``, ``retry_on_timeout=True``,
+    ``cache``, ``connection_pool``...) raises :class:`DataError` saying why and what to use.
     """
 
     _native: _native.Client
