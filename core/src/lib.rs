@@ -31,6 +31,6 @@ pub mod transaction;
 pub use command::{cmd, Cmd};
 pub use error::{Error, Result};
 pub use from_value::FromValue;
-pub use options::{ClientOptions, Credentials, Protocol, ReadPolicy, TlsOptions};
+pub use options::{ClientOptions, Credentials, Keepalive, Protocol, ReadPolicy, TlsOptions};
 pub use pipeline::Pipeline;
 pub use stats::Stats;

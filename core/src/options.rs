@@ -122,6 +122,50 @@ pub struct ClientOptions {
     pub lib_name: Option<String>,
     /// The library version (`CLIENT SETINFO LIB-VER`), likewise.
     pub lib_version: Option<String>,
+    /// TCP keepalive on every node connection; `None` leaves it off.
+    pub keepalive: Option<Keepalive>,
+}
+
+/// TCP keepalive (`SO_KEEPALIVE`) settings: the OS probes a connection after `idle` without
+/// traffic, then every `interval`, and drops it after `retries` unanswered probes. A `None`
+/// keeps the OS default. `interval` and `retries` apply on Linux, Android, macOS, iOS,
+/// FreeBSD, NetBSD and Windows only (other systems have no such per-socket settings).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Keepalive {
+    /// Time without traffic before the first probe (`TCP_KEEPIDLE`).
+    pub idle: Option<Duration>,
+    /// Time between probes (`TCP_KEEPINTVL`).
+    pub interval: Option<Duration>,
+    /// Unanswered probes before the connection is dropped (`TCP_KEEPCNT`).
+    pub retries: Option<u32>,
+}
+
+impl Keepalive {
+    /// Turns keepalive on for `socket` with these settings.
+    pub(crate) fn apply(&self, socket: socket2::SockRef<'_>) -> std::io::Result<()> {
+        let mut params = socket2::TcpKeepalive::new();
+        if let Some(t) = self.idle {
+            params = params.with_time(t);
+        }
+        #[cfg(any(
+            target_os = "linux",
+            target_os = "android",
+            target_os = "macos",
+            target_os = "ios",
+            target_os = "freebsd",
+            target_os = "netbsd",
+            target_os = "windows"
+        ))]
+        {
+            if let Some(i) = self.interval {
+                params = params.with_interval(i);
+            }
+            if let Some(n) = self.retries {
+                params = params.with_retries(n);
+            }
+        }
+        socket.set_tcp_keepalive(&params)
+    }
 }
 
 impl ClientOptions {
@@ -213,6 +257,7 @@ impl ClientOptions {
             client_name: None,
             lib_name: None,
             lib_version: None,
+            keepalive: None,
         }
     }
 
@@ -316,6 +361,12 @@ impl ClientOptions {
         self
     }
 
+    /// Turns TCP keepalive on for every node connection.
+    pub fn keepalive(mut self, k: Keepalive) -> Self {
+        self.keepalive = Some(k);
+        self
+    }
+
     /// Tells every connection's server the library name and version (`CLIENT SETINFO`);
     /// `None` leaves either unset.
     pub fn lib_info(mut self, name: Option<String>, version: Option<String>) -> Self {
@@ -328,6 +379,30 @@ impl ClientOptions {
 #[cfg(test)]
 mod normalized_tests {
     use super::*;
+
+    #[test]
+    fn keepalive_sets_the_socket_options() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let stream = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let sock = socket2::SockRef::from(&stream);
+        assert!(!sock.keepalive().unwrap());
+        let k = Keepalive {
+            idle: Some(Duration::from_secs(42)),
+            interval: Some(Duration::from_secs(7)),
+            retries: Some(4),
+        };
+        k.apply(socket2::SockRef::from(&stream)).unwrap();
+        assert!(sock.keepalive().unwrap());
+        #[cfg(target_os = "linux")]
+        {
+            assert_eq!(sock.tcp_keepalive_time().unwrap(), Duration::from_secs(42));
+            assert_eq!(
+                sock.tcp_keepalive_interval().unwrap(),
+                Duration::from_secs(7)
+            );
+            assert_eq!(sock.tcp_keepalive_retries().unwrap(), 4);
+        }
+    }
 
     #[test]
     fn normalized_caps_endless_waits_and_orders_the_refresh_intervals() {

@@ -155,6 +155,10 @@ async fn connect(
         .await
         .map_err(|e| Error::io(addr, e))?;
     tcp.set_nodelay(true).map_err(|e| Error::io(addr, e))?;
+    if let Some(k) = &opts.keepalive {
+        k.apply(socket2::SockRef::from(&tcp))
+            .map_err(|e| Error::io(addr, e))?;
+    }
     let mut stream = match tls {
         None => Stream::Tcp(tcp),
         Some(cfg) => {

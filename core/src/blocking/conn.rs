@@ -113,6 +113,10 @@ impl SyncConn {
         }
         let stream = stream.ok_or_else(|| Error::io(&addr, last))?;
         stream.set_nodelay(true).map_err(|e| Error::io(&addr, e))?;
+        if let Some(k) = &opts.keepalive {
+            k.apply(socket2::SockRef::from(&stream))
+                .map_err(|e| Error::io(&addr, e))?;
+        }
         // A node that stops reading (paused, or a full receive window) must not hold a
         // write past the request timeout; the connection is dropped after such a failure.
         stream
