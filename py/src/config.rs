@@ -7,7 +7,7 @@ use std::time::Duration;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyList, PyString, PyTuple};
 use slotwise::topology::AddressMap;
-use slotwise::{ClientOptions, Protocol, ReadPolicy, TlsOptions};
+use slotwise::{ClientOptions, Keepalive, Protocol, ReadPolicy, TlsOptions};
 
 use crate::{batch, errors};
 
@@ -169,7 +169,8 @@ impl Config {
         connect_timeout=None, request_timeout=None, max_redirects=None, max_retries=None,
         refresh_interval=None, tls=false, tls_ca_file=None, tls_insecure=false,
         tls_client_cert=None, tls_client_key=None, address_map=None, protocol=2,
-        client_name=None, lib_name=None, lib_version=None
+        client_name=None, lib_name=None, lib_version=None, tcp_keepalive=false,
+        tcp_keepalive_idle=None, tcp_keepalive_interval=None, tcp_keepalive_count=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -194,6 +195,10 @@ impl Config {
         client_name: Option<String>,
         lib_name: Option<String>,
         lib_version: Option<String>,
+        tcp_keepalive: bool,
+        tcp_keepalive_idle: Option<f64>,
+        tcp_keepalive_interval: Option<f64>,
+        tcp_keepalive_count: Option<u32>,
     ) -> PyResult<Config> {
         if seeds.is_empty() {
             return Err(errors::data_error(
@@ -206,6 +211,13 @@ impl Config {
             opts = opts.client_name(name);
         }
         opts = opts.lib_info(lib_name, lib_version);
+        if tcp_keepalive {
+            opts = opts.keepalive(Keepalive {
+                idle: duration(py, "tcp_keepalive_idle", tcp_keepalive_idle)?,
+                interval: duration(py, "tcp_keepalive_interval", tcp_keepalive_interval)?,
+                retries: tcp_keepalive_count,
+            });
+        }
         if let Some(d) = duration(py, "connect_timeout", connect_timeout)? {
             opts = opts.connect_timeout(d);
         }

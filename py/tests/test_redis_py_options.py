@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import socket
+import subprocess
+import sys
 from typing import Any, Callable, Iterator
 
 import pytest
@@ -95,11 +98,17 @@ def test_mapped_options_reach_the_native_config(cls: Any, config_kwargs: list[di
         ({"retry": Retry(2)}, {"max_retries": 2}),
         ({"retry": Retry(2), "max_retries": 7}, {"max_retries": 7}),
         ({"cluster_error_retry_attempts": 4}, {"max_retries": 4}),
+        ({"socket_keepalive": True}, {"tcp_keepalive": True, "tcp_keepalive_idle": None}),
+        ({"socket_keepalive": True, "socket_keepalive_options": {
+            socket.TCP_KEEPIDLE: 30, socket.TCP_KEEPINTVL: 5, socket.TCP_KEEPCNT: 3}},
+         {"tcp_keepalive": True, "tcp_keepalive_idle": 30, "tcp_keepalive_interval": 5,
+          "tcp_keepalive_count": 3}),
+        ({"socket_keepalive": False}, {"tcp_keepalive": None}),
         ({"credential_provider": StaticProvider("pw")}, {"password": "pw", "username": None}),
         ({"credential_provider": StaticProvider("u", "pw")}, {"password": "pw", "username": "u"}),
         # accepted as they are (each has nothing left to do in slotwise)
         ({"max_connections": 10, "health_check_interval": 5, "single_connection_client": True,
-          "reinitialize_steps": 3, "socket_read_size": 65536, "socket_keepalive": False,
+          "reinitialize_steps": 3, "socket_read_size": 65536,
           "require_full_coverage": False, "dynamic_startup_nodes": True, "db": 0,
           "legacy_responses": True, "retry_on_timeout": False}, {}),
     ]
@@ -131,8 +140,9 @@ def test_url_options_reach_the_native_config(config_kwargs: list[dict[str, Any]]
 REFUSED: list[tuple[dict[str, Any], str]] = [
     ({"require_full_coverage": True}, "does not check slot coverage"),
     ({"dynamic_startup_nodes": False}, "address_remap"),
-    ({"socket_keepalive": True}, "TCP keepalive"),
-    ({"socket_keepalive_options": {1: 1}}, "TCP keepalive"),
+    ({"socket_keepalive_options": {socket.TCP_KEEPIDLE: 5}}, "without socket_keepalive=True"),
+    ({"socket_keepalive": True, "socket_keepalive_options": {999: 1}}, "not supported"),
+    ({"socket_keepalive": True, "socket_keepalive_options": {socket.TCP_KEEPCNT: b"3"}}, "positive int"),
     ({"retry_on_timeout": True}, "raise socket_timeout"),
     ({"retry_on_error": [TimeoutError]}, "max_retries"),
     ({"cache_config": object()}, "client-side caching"),
@@ -215,3 +225,50 @@ def test_credential_provider_authenticates(cluster: Cluster) -> None:
     ) as rc:
         assert rc.set("k", "v") is True
         assert [b"AUTH", b"app", b"s3cret"] in node.commands(b"AUTH")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads the kernel's keepalive timers (ss)")
+def test_socket_keepalive_reaches_the_sockets(cluster: Cluster) -> None:
+    """The connections a client opens run the kernel's keepalive timer (``ss -o`` shows
+    ``timer:(keepalive,...)``) with socket_keepalive=True, sync and asyncio, and not without."""
+    port = int(cluster.seeds[0].rpartition(":")[2])
+
+    def sockets() -> dict[str, bool]:
+        """Established connections to the seed: local address -> keepalive timer on."""
+        out = subprocess.run(
+            ["ss", "-tnoH", "state", "established", f"dport = :{port}"],
+            capture_output=True, text=True,
+        )
+        if out.returncode != 0:
+            pytest.skip("no ss here")
+        return {line.split()[2]: "keepalive" in line for line in out.stdout.splitlines() if line.strip()}
+
+    def opened_by(connect: Callable[[], object]) -> list[bool]:
+        before = sockets()
+        connect()
+        new = [ka for local, ka in sockets().items() if local not in before]
+        assert new, "the client opened no connection to the seed"
+        return new
+
+    opts = {socket.TCP_KEEPIDLE: 600, socket.TCP_KEEPINTVL: 5, socket.TCP_KEEPCNT: 3}
+    clients: list[Any] = []
+
+    def sync(**kwargs: Any) -> Callable[[], None]:
+        def connect() -> None:
+            rc = slotwise.Cluster(startup_nodes=cluster.seeds[:1], **kwargs)
+            clients.append(rc)
+            rc.execute_command("PING")
+        return connect
+
+    assert all(opened_by(sync(socket_keepalive=True, socket_keepalive_options=opts)))
+    assert not any(opened_by(sync()))
+
+    loop = asyncio.new_event_loop()
+    try:
+        arc = slotwise.asyncio.Cluster(startup_nodes=cluster.seeds[:1], socket_keepalive=True)
+        assert all(opened_by(lambda: loop.run_until_complete(arc.initialize())))
+        loop.run_until_complete(arc.aclose())
+    finally:
+        loop.close()
+    for rc in clients:
+        rc.close()

@@ -63,6 +63,10 @@ class Config:
         client_name: Optional[str] = None,
         lib_name: Optional[str] = None,
         lib_version: Optional[str] = None,
+        tcp_keepalive: bool = False,
+        tcp_keepalive_idle: Optional[float] = None,
+        tcp_keepalive_interval: Optional[float] = None,
+        tcp_keepalive_count: Optional[int] = None,
     ) -> Config: ...
     @property
     def seeds(self) -> list[str]: ...

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import socket
 import ssl
 from typing import Any, Callable, Iterable, Mapping, Optional, Tuple, Union
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -52,8 +53,6 @@ REFUSED_REDIS_PY_KWARGS = {
     "redirects, retries and reconnects",
     "policy_resolver": "slotwise routes commands by its own command table; use target_nodes= "
     "for a command's nodes",
-    "socket_keepalive_options": "slotwise does not set TCP keepalive: it checks idle pooled "
-    "connections before reuse, and socket_timeout bounds every request",
     "ssl_ca_data": "pass the CA certificates as a file with ssl_ca_certs=",
     "ssl_ca_path": "pass the CA certificates as one file with ssl_ca_certs=",
     "ssl_password": "slotwise reads only unencrypted PEM keys: decrypt the key (openssl pkey) "
@@ -87,6 +86,7 @@ _HANDLED_REDIS_PY_KWARGS = frozenset(
         "require_full_coverage",
         "dynamic_startup_nodes",
         "socket_keepalive",
+        "socket_keepalive_options",
         "credential_provider",
         "legacy_responses",
         "maint_notifications_config",
@@ -333,6 +333,51 @@ def _name(extra: Mapping[str, Any], key: str, what: str) -> Optional[str]:
     return v
 
 
+#: ``socket_keepalive_options`` keys (``socket.TCP_KEEPIDLE``...) and the native keyword each
+#: sets; a system without one of them has no entry.
+_KEEPALIVE_OPTIONS = {
+    getattr(socket, name): (name, keyword)
+    for name, keyword in (
+        ("TCP_KEEPIDLE", "tcp_keepalive_idle"),
+        ("TCP_KEEPALIVE", "tcp_keepalive_idle"),  # macOS's name for the idle time
+        ("TCP_KEEPINTVL", "tcp_keepalive_interval"),
+        ("TCP_KEEPCNT", "tcp_keepalive_count"),
+    )
+    if hasattr(socket, name)
+}
+
+
+def _keepalive(on: Any, options: Any) -> dict[str, Any]:
+    """The native keepalive keywords from redis-py's ``socket_keepalive`` and
+    ``socket_keepalive_options`` (``{socket.TCP_KEEPIDLE: 60, socket.TCP_KEEPINTVL: 10,
+    socket.TCP_KEEPCNT: 3}``)."""
+    if not on:
+        if options:
+            raise _config_error(
+                "socket_keepalive_options given without socket_keepalive=True: pass both"
+            )
+        return {}
+    out: dict[str, Any] = {"tcp_keepalive": True}
+    if not options:
+        return out
+    if not isinstance(options, Mapping):
+        raise _config_error("socket_keepalive_options must be a dict of socket option: int")
+    for key, value in options.items():
+        known = _KEEPALIVE_OPTIONS.get(key)
+        if known is None:
+            names = ", ".join(f"socket.{n}" for n, _ in _KEEPALIVE_OPTIONS.values())
+            raise _config_error(
+                f"socket_keepalive_options: option {key!r} is not supported (only {names})"
+            )
+        name, keyword = known
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise _config_error(
+                f"socket_keepalive_options[socket.{name}] must be a positive int, not {value!r}"
+            )
+        out[keyword] = value
+    return out
+
+
 def _redis_py_options(extra: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
     """Checks the redis-py keywords beyond the constructor's parameters and returns the
     native ``Config`` keywords they set (``client_name``, ``lib_name``, ``lib_version``,
@@ -416,12 +461,7 @@ def _redis_py_options(extra: dict[str, Any], args: dict[str, Any]) -> dict[str, 
             "the nodes it discovered, then the seeds; to reach nodes whose announced "
             "addresses are not reachable, map them with address_remap="
         )
-    if extra.get("socket_keepalive"):
-        raise _config_error(
-            "socket_keepalive=True is not supported: slotwise does not set TCP keepalive; it "
-            "checks an idle pooled connection before reusing it, and socket_timeout bounds "
-            "every request"
-        )
+    native.update(_keepalive(extra.get("socket_keepalive"), extra.get("socket_keepalive_options")))
     if extra.get("legacy_responses") is False:
         raise _config_error(
             "legacy_responses=False is not supported: slotwise's replies have redis-py's "

@@ -243,10 +243,11 @@ class Cluster(Commands, ClusterNodes):
     spread reads over primaries and replicas, ``ROUND_ROBIN_REPLICAS`` and ``RANDOM_REPLICA``
     over replicas, in turn), ``retry`` (its ``get_retries()``) and
     ``cluster_error_retry_attempts`` (``max_retries`` when that is not given), a static
-    ``credential_provider``; ``max_connections``, ``single_connection_client``,
+    ``credential_provider``, ``socket_keepalive`` and ``socket_keepalive_options`` (TCP
+    keepalive; ``socket.TCP_KEEPIDLE``, ``TCP_KEEPINTVL``, ``TCP_KEEPCNT``); ``max_connections``, ``single_connection_client``,
     ``health_check_interval``, ``socket_read_size``, ``reinitialize_steps`` need nothing more
     (see ``_options.ACCEPTED_REDIS_PY_KWARGS``). What slotwise cannot honour
-    (``require_full_coverage=True``, ``socket_keepalive=True``, ``retry_on_timeout=True``,
+    (``require_full_coverage=True``, ``dynamic_startup_nodes=False``, ``retry_on_timeout=True``,
     ``cache``, ``connection_pool``...) raises :class:`DataError` saying why and what to use.
     """
 
