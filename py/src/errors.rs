@@ -49,6 +49,12 @@ create_exception!(
 );
 create_exception!(
     slotwise,
+    ClusterUnreachableError,
+    ConnectionError,
+    "No seed could be used to discover the cluster (a RedisClusterException too, as in redis-py)."
+);
+create_exception!(
+    slotwise,
     TimeoutError,
     RedisError,
     "The request deadline passed (including redirects and retries)."
@@ -161,6 +167,11 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
             "BusyLoadingError",
             py.get_type::<BusyLoadingError>(),
             "LOADING",
+        ),
+        (
+            "ClusterUnreachableError",
+            py.get_type::<ClusterUnreachableError>(),
+            "CONNECTION",
         ),
         ("TimeoutError", py.get_type::<TimeoutError>(), "TIMEOUT"),
         ("DataError", py.get_type::<DataError>(), "DATA"),
@@ -338,9 +349,8 @@ pub fn to_py_in(py: Python<'_>, e: Error) -> PyErr {
             node = Some(n.clone());
             PyErr::new::<NoPermissionError, _>(e.to_string())
         }
-        Error::NoSeedReachable { .. } | Error::Closed => {
-            PyErr::new::<ConnectionError, _>(e.to_string())
-        }
+        Error::NoSeedReachable { .. } => PyErr::new::<ClusterUnreachableError, _>(e.to_string()),
+        Error::Closed => PyErr::new::<ConnectionError, _>(e.to_string()),
         Error::ClusterSupportDisabled { node: n } => {
             node = Some(n.clone());
             PyErr::new::<ClusterError, _>(e.to_string())

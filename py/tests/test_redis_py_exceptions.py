@@ -126,6 +126,10 @@ def test_with_redis_py_every_class_derives_from_its_namesake(order: str) -> None
         assert issubclass(e.ClusterError, r.RedisClusterException)
         assert issubclass(e.CrossSlotError, r.RedisClusterException)
         assert issubclass(e.ProtocolError, r.InvalidResponse)
+        assert issubclass(e.ConfigError, r.DataError)
+        assert issubclass(e.ConfigError, r.RedisClusterException)
+        assert issubclass(e.ClusterUnreachableError, r.ConnectionError)
+        assert issubclass(e.ClusterUnreachableError, r.RedisClusterException)
         # redis.exceptions loads as usual: its own loader, nothing of slotwise's left behind
         assert type(r.__loader__).__name__ == "SourceFileLoader", r.__loader__
         try:
@@ -143,6 +147,40 @@ def test_with_redis_py_every_class_derives_from_its_namesake(order: str) -> None
         "NoScriptError NOSCRIPT NoScriptError('NOSCRIPT No matching script')",
         "root caught",
     ]
+
+
+@pytest.mark.parametrize("cls", [slotwise.Cluster, slotwise.asyncio.Cluster])
+def test_option_errors_are_cluster_exceptions_too(cls: type) -> None:
+    """As redis-py's cluster client raises RedisClusterException for its options, slotwise's
+    ConfigError is one (and a DataError), from Python's checks and the native ones."""
+    cases: list[dict[str, object]] = [
+        {"startup_nodes": []},
+        {"startup_nodes": ["127.0.0.1:1"], "db": 3},
+        {"startup_nodes": ["127.0.0.1:1"], "read_policy": "fastest"},  # checked natively
+    ]
+    for kwargs in cases:
+        with pytest.raises(slotwise.ConfigError) as e:
+            cls(**kwargs)
+        assert isinstance(e.value, slotwise.DataError)
+        assert isinstance(e.value, slotwise.RedisClusterException)
+        assert e.value.code == "CONFIG"
+
+
+def test_no_reachable_seed_is_a_cluster_exception_too() -> None:
+    with pytest.raises(slotwise.ClusterUnreachableError) as e:
+        slotwise.Cluster(startup_nodes=["127.0.0.1:1"], socket_connect_timeout=0.5)
+    assert isinstance(e.value, slotwise.ConnectionError)
+    assert isinstance(e.value, slotwise.RedisClusterException)
+    assert e.value.code == "CONNECTION"
+    assert "127.0.0.1:1" in str(e.value)
+
+    async def main() -> None:
+        rc = slotwise.asyncio.Cluster(startup_nodes=["127.0.0.1:1"], socket_connect_timeout=0.5)
+        with pytest.raises(slotwise.ClusterUnreachableError):
+            await rc.initialize()
+        await rc.aclose()
+
+    asyncio.run(main())
 
 
 def test_server_error_replies_raise_redis_py_classes() -> None:

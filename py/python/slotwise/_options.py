@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterable, Mapping, Optional, Tuple, Union
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import _native
-from .exceptions import DataError, _error
+from .exceptions import ConfigError, DataError, _error
 
 Address = Tuple[str, int]
 AddressRemap = Union[
@@ -103,8 +103,8 @@ _LOAD_BALANCING = {
 }
 
 
-def _config_error(message: str) -> DataError:
-    return _error(DataError, message, "CONFIG")
+def _config_error(message: str) -> ConfigError:
+    return _error(ConfigError, message, "CONFIG")
 
 
 _QUERY_SECRET = re.compile(r"((?:^|[?&;])(?:password|username)=)[^&;#]*", re.IGNORECASE)
@@ -289,8 +289,20 @@ def build(given: Mapping[str, Any]) -> _native.Config:
         or native.pop("read_policy", None)
         or ("round_robin" if args["read_from_replicas"] else "primary")
     )
+    seed_list = seeds(args["startup_nodes"], args["host"], args["port"])
+    try:
+        return _config(seed_list, args, policy, native)
+    except DataError as e:
+        if type(e) is DataError and e.code == "CONFIG":  # the native Config's checks
+            raise _config_error(str(e)) from None
+        raise
+
+
+def _config(
+    seed_list: list[str], args: Mapping[str, Any], policy: str, native: Mapping[str, Any]
+) -> _native.Config:
     return _native.Config(
-        seeds(args["startup_nodes"], args["host"], args["port"]),
+        seed_list,
         username=args["username"],
         password=args["password"],
         decode_responses=bool(args["decode_responses"]),

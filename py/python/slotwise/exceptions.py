@@ -9,12 +9,14 @@
     │   ├── AuthorizationError     (redis-py's name; not raised by slotwise)
     │   ├── ProtocolError          invalid RESP from a node (also an InvalidResponse)
     │   ├── BusyLoadingError       LOADING through every retry (max_retries)
+    │   ├── ClusterUnreachableError  no seed could be used (also a RedisClusterException)
     │   ├── MaxConnectionsError    (redis-py's name; slotwise multiplexes, never raised)
     │   └── ExternalAuthProviderError
     ├── TimeoutError               the request deadline passed (redirects and retries included;
     │                              the message lists every try and what the node answered)
     ├── DataError                  a command argument (code DATA) or client option (CONFIG)
-    │                              slotwise cannot use
+    │   │                          slotwise cannot use
+    │   └── ConfigError            a client option (code CONFIG; also a RedisClusterException)
     ├── InvalidResponse            a reply slotwise cannot read (ProtocolError is one)
     ├── ResponseError              the server's error reply (ERR, WRONGTYPE, ...), or a
     │   │                          reply of a type the command cannot produce (code TYPE)
@@ -83,6 +85,7 @@ from ._native import (
     BusyLoadingError,
     ClusterDownError,
     ClusterError,
+    ClusterUnreachableError,
     ConnectionError,
     CrossSlotError,
     DataError,
@@ -139,6 +142,13 @@ class MaxConnectionsError(ConnectionError):
 
 class ExternalAuthProviderError(ConnectionError):
     """An external authentication provider failed."""
+
+
+class ConfigError(DataError, RedisClusterException):
+    """A client option slotwise cannot use (code ``CONFIG``): a :class:`DataError`, and a
+    :class:`RedisClusterException` as redis-py's cluster client raises for its options."""
+
+    code = "CONFIG"
 
 
 class PubSubError(RedisError):
@@ -219,6 +229,7 @@ def _rebase(cls: type, bases: Tuple[type, ...]) -> None:
 _rebase(ClusterError, (RedisClusterException,))
 _rebase(CrossSlotError, (ResponseError, RedisClusterException))
 _rebase(ProtocolError, (ConnectionError, InvalidResponse))
+_rebase(ClusterUnreachableError, (ConnectionError, RedisClusterException))
 # redis-py's RedisError shows "server:ResponseError"; slotwise's shows the message, with or
 # without redis-py in the process.
 RedisError.__repr__ = BaseException.__repr__  # type: ignore[method-assign]
@@ -360,6 +371,8 @@ __all__ = [
     "ClusterCrossSlotError",
     "ClusterDownError",
     "ClusterError",
+    "ClusterUnreachableError",
+    "ConfigError",
     "ConnectionError",
     "CrossSlotError",
     "CrossSlotTransactionError",
