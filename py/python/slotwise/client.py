@@ -27,40 +27,12 @@ from ._options import AddressRemap, ClusterNode, StartupNode
 from .exceptions import ClusterError, CrossSlotError, DataError, RedisError, _error
 
 
-def _merged(name: str, base: Type[Exception], doc: str) -> Type[Exception]:
-    """``slotwise.exceptions.<name>`` when it exists (redis-py's class names), made to derive
-    from ``base`` too so code catching either catches it; else a subclass of ``base``."""
-    found = getattr(exceptions, name, None)
-    if not isinstance(found, type) or not issubclass(found, Exception):
-        return cast(Type[Exception], type(name, (base,), {"__doc__": doc}))
-    if issubclass(found, base):
-        return found
-    try:
-        return cast(Type[Exception], type(name, (found, base), {"__doc__": doc}))
-    except TypeError:  # incompatible layouts: redis-py's name wins
-        return found
-
-
 #: A watched key changed before ``execute()`` (EXEC aborted; nothing was applied), as
 #: redis-py's ``WatchError``: retry the transaction (``Cluster.transaction`` does).
-WatchError = _merged(
-    "WatchError",
-    RedisError,
-    "A key watched with pipe.watch() changed before execute(): nothing was applied.",
-)
-#: The keys of a transaction span slots (redis-py's ``CrossSlotTransactionError``); also a
+WatchError = exceptions.WatchError
+#: The keys of a transaction span slots (redis-py's ``CrossSlotTransactionError``); a
 #: :class:`CrossSlotError` with ``keys`` and ``slots`` when slotwise knows them.
-CrossSlotTransactionError = _merged(
-    "CrossSlotTransactionError",
-    CrossSlotError,
-    "The keys of a transaction (watched keys included) hash to different slots.",
-)
-#: ``watch()`` of keys of different slots (redis-py raises ``RedisClusterException``).
-_WatchSlotsError = _merged(
-    "RedisClusterException",
-    CrossSlotError,
-    "The keys given to watch() hash to different slots.",
-)
+CrossSlotTransactionError = exceptions.CrossSlotTransactionError
 
 
 def _with_code(err: Exception, code: str, cause: Optional[BaseException] = None) -> Exception:
@@ -85,22 +57,15 @@ def _watch_keys_error(names: Sequence[Any]) -> Optional[Exception]:
         return _error(DataError, "watch() needs at least one key", "DATA")
     if len({_native.key_slot(n) for n in names}) > 1:
         return _with_code(
-            _WatchSlotsError("WATCH - all keys must map to the same key slot"), "CROSSSLOT"
+            CrossSlotError("WATCH - all keys must map to the same key slot"), "CROSSSLOT"
         )
     return None
-
-
-_ClusterException = _merged(
-    "RedisClusterException",
-    ClusterError,
-    "A cluster client's refusal (redis-py's RedisClusterException).",
-)
 
 
 def _not_in_pipeline(method: str) -> Exception:
     """redis-py's refusal of a transaction method on a non-transactional cluster pipeline."""
     return _with_code(
-        _ClusterException(f"method {method}() is not supported outside of transactional context"),
+        ClusterError(f"method {method}() is not supported outside of transactional context"),
         "DATA",
     )
 
@@ -423,7 +388,7 @@ def _upper_name(argv: Sequence[Any]) -> str:
 
 
 def _shard_hint_refused() -> Exception:
-    return _with_code(_ClusterException("shard_hint is deprecated in cluster mode"), "DATA")
+    return _with_code(ClusterError("shard_hint is deprecated in cluster mode"), "DATA")
 
 
 class Pipeline(Commands):

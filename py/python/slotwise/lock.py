@@ -27,7 +27,7 @@ import uuid
 from types import SimpleNamespace, TracebackType
 from typing import Any, Optional, Type, Union
 
-from .exceptions import RedisError
+from .exceptions import LockError, LockNotOwnedError
 
 logger = logging.getLogger(__name__)
 
@@ -35,24 +35,6 @@ logger = logging.getLogger(__name__)
 Number = Union[int, float]
 #: A token given to ``acquire(token=...)``.
 TokenT = Union[str, bytes]
-
-
-class LockError(RedisError, ValueError):
-    """A lock could not be acquired, released, extended or re-acquired (redis-py's
-    ``redis.exceptions.LockError``; also a :class:`ValueError`, as there). ``lock_name``
-    names the lock."""
-
-    code = "LOCK"
-
-    def __init__(self, message: Optional[str] = None, lock_name: Optional[Any] = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.lock_name = lock_name
-
-
-class LockNotOwnedError(LockError):
-    """The lock's key no longer holds this lock's token (it expired, or another holder
-    took it): it cannot be released, extended or re-acquired."""
 
 
 #: Deletes the key if it still holds the token (ARGV[1]); 1 when it did.
