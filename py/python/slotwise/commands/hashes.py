@@ -466,16 +466,18 @@ class HashCommands(CommandsBase):
             )
         pipe: Any = getattr(self, "pipeline")(transaction=True)
         pipe._call("HIMPORT", "PREPARE", fieldset_name, *fieldset.fields)
-        pipe._call_with(_ok_true, "HIMPORT", "SET", key, fieldset_name, *items)
+        pipe._call("HIMPORT", "SET", key, fieldset_name, *items)
         pipe._call("HIMPORT", "DISCARD", fieldset_name)
         replies = pipe.execute()
+        # The SET's reply as himport_set() gives it alone (a sync transaction's replies are
+        # the server's, as in redis-py).
         if _is_asyncio(self):
 
             async def second() -> Any:
-                return (await replies)[1]
+                return _ok_true((await replies)[1])
 
             return second()
-        return replies[1]
+        return _ok_true(replies[1])
 
 
 def _is_asyncio(commands: Any) -> bool:
