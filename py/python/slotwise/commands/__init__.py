@@ -27,6 +27,8 @@ from .hotkeys import HotkeysCommands
 from .arrays import ArrayCommands
 from .cluster_admin import ClusterAdminCommands
 from .pubsub_info import PubSubInfoCommands
+from .acl import AclCommands
+from .management import ManagementCommands
 
 
 class Commands(
@@ -47,6 +49,8 @@ class Commands(
     ArrayCommands,
     ClusterAdminCommands,
     PubSubInfoCommands,
+    AclCommands,
+    ManagementCommands,
 ):
     """Redis commands with redis-py's signatures, every family."""
 
