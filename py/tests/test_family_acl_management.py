@@ -376,6 +376,10 @@ def test_client_argument_checks_as_redis_py(call: Call) -> None:
         call("migrate", "127.0.0.1", 1, [], 0, 100)
     with pytest.raises(slotwise.ResponseError, match="MOVE is not allowed in cluster mode"):
         call("move", "k", 1)
+    with pytest.raises(slotwise.DataError, match="CLIENT LIST _type must be one of"):
+        call("client_list", _type="caster")
+    with pytest.raises(slotwise.DataError, match="client_id must be a list"):
+        call("client_list", client_id=1)
 
 
 def test_client_unblock_kill_filter_no_evict(call: Call, cluster: Cluster) -> None:

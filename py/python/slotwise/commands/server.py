@@ -190,7 +190,12 @@ class ServerCommands(TargetedBase):
         """A node's client connections, each a dict of ``str`` fields."""
         argv: list[EncodableT] = ["CLIENT", "LIST"]
         if _type is not None:
+            types = ("normal", "master", "replica", "pubsub")
+            if str(_type).lower() not in types:
+                raise _error(DataError, f"CLIENT LIST _type must be one of {types!r}", "DATA")
             argv += ["TYPE", _type]
+        if not isinstance(client_id, list):
+            raise _error(DataError, "client_id must be a list", "DATA")
         if client_id:
             argv.append("ID")
             argv.extend(client_id)
