@@ -536,3 +536,20 @@ def test_signatures_match_redis_py() -> None:
             assert shape(f) == shape(theirs), name
             checked += 1
     assert checked >= 60
+
+
+def test_config_and_slowlog_run_on_the_default_node(call: Call) -> None:
+    """As in redis-py: CONFIG SET and a later CONFIG GET reach the same (default) node."""
+    default = call("get_default_node")
+    before = call("config_get", "maxmemory-samples", target_nodes=default)["maxmemory-samples"]
+    try:
+        for value in ("7", "9", "8"):
+            assert call("config_set", "maxmemory-samples", value) is True
+            assert call("config_get", "maxmemory-samples") == {"maxmemory-samples": value}
+            assert call("config_get", "maxmemory-samples", target_nodes=default) == {
+                "maxmemory-samples": value
+            }
+        assert call("slowlog_reset") is True
+        assert call("slowlog_len") == call("slowlog_len", target_nodes=default)
+    finally:
+        call("config_set", "maxmemory-samples", before, target_nodes=default)

@@ -1,6 +1,7 @@
 """Server management and Pub/Sub publishing: PING, INFO, TIME, CONFIG, CLIENT, SLOWLOG,
 DBSIZE, KEYS, FLUSHALL, PUBLISH... Methods redis-py's ``RedisCluster`` gives
-``target_nodes=`` take it (see :mod:`.cluster`)."""
+``target_nodes=`` take it (see :mod:`.cluster`); TIME, LASTSAVE, CONFIG and SLOWLOG go to
+the default node without it, as in redis-py (CONFIG SET then CONFIG GET see one node)."""
 
 from __future__ import annotations
 
@@ -127,12 +128,12 @@ class ServerCommands(TargetedBase):
         return self._call_on(target_nodes, _info_of_node, *argv)
 
     def time(self, target_nodes: Optional[TargetNodesT] = None) -> ResponseT:
-        """A node's clock: ``(seconds, microseconds)``."""
-        return self._targeted(target_nodes, _time, "TIME")
+        """The default node's (or ``target_nodes``') clock: ``(seconds, microseconds)``."""
+        return self._on_default_node(target_nodes, _time, "TIME")
 
     def lastsave(self, target_nodes: Optional[TargetNodesT] = None) -> ResponseT:
-        """When a node last saved its dataset, as a ``datetime``."""
-        return self._targeted(target_nodes, _lastsave, "LASTSAVE")
+        """When the default node (or ``target_nodes``) last saved, as a ``datetime``."""
+        return self._on_default_node(target_nodes, _lastsave, "LASTSAVE")
 
     def dbsize(self, target_nodes: Optional[TargetNodesT] = None) -> ResponseT:
         """The number of keys: summed over the primaries (or ``target_nodes``)."""
@@ -163,9 +164,9 @@ class ServerCommands(TargetedBase):
     def config_get(
         self, pattern: KeyT = "*", *args: KeyT, target_nodes: Optional[TargetNodesT] = None
     ) -> ResponseT:
-        """A node's configuration parameters matching the pattern(s): ``{name: value}``
+        """The default node's (or ``target_nodes``') parameters matching the pattern(s): ``{name: value}``
         (``str``)."""
-        return self._targeted(target_nodes, _config_dict, "CONFIG", "GET", pattern, *args)
+        return self._on_default_node(target_nodes, _config_dict, "CONFIG", "GET", pattern, *args)
 
     def config_set(
         self,
@@ -175,11 +176,11 @@ class ServerCommands(TargetedBase):
         target_nodes: Optional[TargetNodesT] = None,
     ) -> ResponseT:
         """Sets configuration parameters (``name, value, name2, value2...``); ``True``."""
-        return self._targeted(target_nodes, None, "CONFIG", "SET", name, value, *args)
+        return self._on_default_node(target_nodes, None, "CONFIG", "SET", name, value, *args)
 
     def config_resetstat(self, target_nodes: Optional[TargetNodesT] = None) -> ResponseT:
         """Resets a node's INFO statistics; ``True``."""
-        return self._targeted(target_nodes, None, "CONFIG", "RESETSTAT")
+        return self._on_default_node(target_nodes, None, "CONFIG", "RESETSTAT")
 
     def client_list(
         self,
@@ -241,19 +242,19 @@ class ServerCommands(TargetedBase):
     def slowlog_get(
         self, num: Optional[int] = None, target_nodes: Optional[TargetNodesT] = None
     ) -> ResponseT:
-        """A node's slow log entries: ``{"id", "start_time", "duration", "command", ...}``."""
+        """The default node's slow log entries: ``{"id", "start_time", "duration", "command", ...}``."""
         argv: list[EncodableT] = ["SLOWLOG", "GET"]
         if num is not None:
             argv.append(num)
-        return self._targeted(target_nodes, _slowlog, *argv)
+        return self._on_default_node(target_nodes, _slowlog, *argv)
 
     def slowlog_len(self, target_nodes: Optional[TargetNodesT] = None) -> ResponseT:
-        """The number of entries in a node's slow log."""
-        return self._targeted(target_nodes, None, "SLOWLOG", "LEN")
+        """The number of entries in the default node's slow log."""
+        return self._on_default_node(target_nodes, None, "SLOWLOG", "LEN")
 
     def slowlog_reset(self, target_nodes: Optional[TargetNodesT] = None) -> ResponseT:
-        """Empties a node's slow log; ``True``."""
-        return self._targeted(target_nodes, _ok_true, "SLOWLOG", "RESET")
+        """Empties the default node's slow log; ``True``."""
+        return self._on_default_node(target_nodes, _ok_true, "SLOWLOG", "RESET")
 
     def memory_usage(self, key: KeyT, samples: Optional[int] = None) -> ResponseT:
         """Bytes ``key`` takes in memory (``None`` when it does not exist)."""
