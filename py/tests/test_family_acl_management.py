@@ -407,15 +407,17 @@ def test_blocked_client_is_unblocked(cluster: Cluster, p: str) -> None:
     try:
         node = rc.get_node_from_key(p + "list")
         assert node is not None
+
+        def blocked_ids() -> set[int]:
+            return {int(c["id"]) for c in rc.client_list(target_nodes=node) if c["cmd"] == "blpop"}
+
+        earlier = blocked_ids()  # other tests' clients may still wait on this node
         done: list[Any] = []
         t = threading.Thread(target=lambda: done.append(blocker.blpop(p + "list", timeout=20)))
         t.start()
-        wait_until(
-            lambda: any(c["cmd"] == "blpop" for c in rc.client_list(target_nodes=node)),
-            "the BLPOP to block",
-        )
-        blocked = [c for c in rc.client_list(target_nodes=node) if c["cmd"] == "blpop"][0]
-        assert rc.client_unblock(int(blocked["id"]), target_nodes=node) == 1
+        wait_until(lambda: bool(blocked_ids() - earlier), "the BLPOP to block")
+        (mine,) = blocked_ids() - earlier
+        assert rc.client_unblock(mine, target_nodes=node) == 1
         t.join(10)
         assert done == [None]
     finally:
