@@ -214,6 +214,15 @@ pub fn value(py: Python<'_>, v: Value, decode: bool) -> PyResult<Py<PyAny>> {
             }
             list.into_any().unbind()
         }
+        // A set holding maps (RESP3 COMMAND's flags of key specs...) cannot be a Python set:
+        // a list, as redis-py's RESP3 parser gives every set.
+        Value::Set(items) if items.iter().any(holds_map) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(value(py, item, decode)?)?;
+            }
+            list.into_any().unbind()
+        }
         Value::Set(items) => {
             let s = PySet::empty(py)?;
             for item in items {
@@ -230,6 +239,16 @@ pub fn value(py: Python<'_>, v: Value, decode: bool) -> PyResult<Py<PyAny>> {
         }
         Value::Attribute { data, .. } => value(py, *data, decode)?,
     })
+}
+
+/// True when `v` is or contains a map (no hashable Python form).
+fn holds_map(v: &Value) -> bool {
+    match v {
+        Value::Map(_) => true,
+        Value::Array(items) | Value::Set(items) | Value::Push(items) => items.iter().any(holds_map),
+        Value::Attribute { data, .. } => holds_map(data),
+        _ => false,
+    }
 }
 
 /// A conversion usable as a dict key or set member: arrays become tuples, sets frozensets.

@@ -272,6 +272,11 @@ def test_command_replies_in_resp3(call3: Call) -> None:
     assert all(isinstance(flags, list) for _, flags in keys)  # redis-py's RESP3 sets: lists
     info = call3("client_trackinginfo")
     assert info[b"flags"] == [b"off"] and info[b"redirect"] == -1
+    # COMMAND's RESP3 reply holds sets of maps: they come as lists, not a TypeError.
+    table = call3("command")
+    assert table["get"]["arity"] == 2 and "readonly" in [
+        f.decode() if isinstance(f, bytes) else f for f in table["get"]["flags"]
+    ]
 
 
 def test_memory_debug_latency_role_lolwut(call: Call, p: str) -> None:

@@ -117,15 +117,16 @@ class ServerCommands(TargetedBase):
         *args: str,
         target_nodes: Optional[TargetNodesT] = None,
     ) -> ResponseT:
-        """INFO of every node, parsed: ``{"host:port": {"redis_version": "7.2.4", ...}}``;
-        with ``target_nodes`` one node gives its own dict, several ``{name: dict}``."""
+        """INFO of the default node, parsed (``{"redis_version": "7.2.4", ...}``), as
+        redis-py; with ``target_nodes`` one node gives its own dict, several ``{name:
+        dict}`` (``target_nodes="all"``: every node). In a pipeline: every node's."""
         argv: list[EncodableT] = ["INFO"]
         if section is not None:
             argv.append(section)
         argv.extend(args)
-        if target_nodes is None:
+        if target_nodes is None and getattr(self, "_queues_commands", False):
             return self._call_with(_parse_cluster_info, *argv)
-        return self._call_on(target_nodes, _info_of_node, *argv)
+        return self._on_default_node(target_nodes, _info_of_node, *argv)
 
     def time(self, target_nodes: Optional[TargetNodesT] = None) -> ResponseT:
         """The default node's (or ``target_nodes``') clock: ``(seconds, microseconds)``."""
