@@ -23,7 +23,60 @@ DATA = REPO / "core" / "data" / "commands"
 SOURCES = sorted(Path(slotwise.commands.__file__).parent.glob("*.py"))
 
 #: Commands of the table no method sends, and why.
-NOT_SENT: dict[str, str] = {}
+NOT_SENT: dict[str, str] = {
+    # Sent by the core, not by a command method.
+    "ASKING": "the router sends it before a command redirected by -ASK",
+    "MULTI": "pipeline(transaction=True) / watch sessions (the core's transactions)",
+    "EXEC": "pipeline(transaction=True) / watch sessions (the core's transactions)",
+    "DISCARD": "pipelines: an unexecuted transaction is never sent",
+    "WATCH": "pipe.watch() (the core's watch sessions)",
+    "UNWATCH": "pipe.unwatch() ends the watch session (its connection)",
+    "CLIENT CAPA": "Valkey's redirect capability: not used",
+    "CLIENT CACHING": "client-side caching: refused (cache= is refused)",
+    "CLIENT TRACKING": "client-side caching: client_tracking*() are refused on shared connections",
+    "CLIENT REPLY": "client_reply() is refused: OFF/SKIP desynchronise a shared connection",
+    "MONITOR": "monitor() is refused (a connection of its own; redis-py's needs one too)",
+    "AUTH": "credentials are options (password=, username=), sent on every connection",
+    "HELLO": "protocol= chooses RESP3 for every connection; hello() raises as RedisCluster's",
+    "SELECT": "a cluster has database 0 only: select() is refused",
+    "QUIT": "close() ends the client; quit() is refused on shared connections",
+    "RESET": "reset() is refused: it would reset a shared connection",
+    "FAILOVER": "failover() raises NotImplementedError, as RedisCluster's (use cluster_failover)",
+    "SYNC": "replication protocol: sync() is refused",
+    "PSYNC": "replication protocol: psync() is refused",
+    # Pub/Sub: issue 15 (publish, spublish and the PUBSUB queries are sent).
+    "SUBSCRIBE": "pub/sub: a later issue",
+    "PSUBSCRIBE": "pub/sub: a later issue",
+    "SSUBSCRIBE": "pub/sub: a later issue",
+    "UNSUBSCRIBE": "pub/sub: a later issue",
+    "PUNSUBSCRIBE": "pub/sub: a later issue",
+    "SUNSUBSCRIBE": "pub/sub: a later issue",
+    # redis-py has no method for these, or raises NotImplementedError as RedisCluster does.
+    "INCR": "incr()/decr() send INCRBY/DECRBY with their amount, as redis-py",
+    "DECR": "incr()/decr() send INCRBY/DECRBY with their amount, as redis-py",
+    "OBJECT": "object(infotype, key) sends the subcommand the caller names",
+    "GEORADIUS_RO": "redis-py has no method; georadius() sends GEORADIUS",
+    "GEORADIUSBYMEMBER_RO": "redis-py has no method; georadiusbymember() sends GEORADIUSBYMEMBER",
+    "XSETID": "redis-py has no method (execute_command sends it)",
+    "HIMPORT DISCARDALL": "redis-py has no method for it (himport_discard_all sends DISCARD per fieldset)",
+    "CLUSTER BUMPEPOCH": "cluster_bumpepoch() raises NotImplementedError, as RedisCluster's",
+    "CLUSTER FLUSHSLOTS": "cluster_flushslots() raises NotImplementedError, as RedisCluster's",
+    "CLUSTER FORGET": "redis-py has no cluster method (execute_command sends it)",
+    "CLUSTER SLAVES": "cluster_replicas() sends CLUSTER REPLICAS (SLAVES is its old name)",
+    "CLUSTER SLOT-STATS": "redis-py has no method (execute_command sends it)",
+    "COMMAND DOCS": "command_docs() raises NotImplementedError, as redis-py's",
+    "COMMAND INFO": "command_info() raises NotImplementedError, as redis-py's",
+    "LATENCY DOCTOR": "latency_doctor() raises NotImplementedError, as redis-py's",
+    "LATENCY GRAPH": "latency_graph() raises NotImplementedError, as redis-py's",
+    "LATENCY HISTOGRAM": "latency_histogram() raises NotImplementedError, as redis-py's",
+    "MEMORY DOCTOR": "memory_doctor() raises NotImplementedError, as redis-py's",
+    "SCRIPT DEBUG": "script_debug() raises NotImplementedError, as redis-py's (interactive)",
+    # Internal to servers.
+    "PFDEBUG": "internal (HyperLogLog debugging)",
+    "PFSELFTEST": "internal (HyperLogLog self-test)",
+    "REPLCONF": "replication protocol",
+    "RESTORE-ASKING": "cluster resharding internals",
+}
 
 
 def table() -> dict[str, set[str]]:
@@ -42,15 +95,18 @@ def _text(node: ast.expr) -> Optional[str]:
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
-#: Private helpers that take no argv.
-NOT_ARGV = {"_error"}
+#: Private helpers that take no argv (errors, refusals).
+NOT_ARGV = {"_error", "_shared", "_not_implemented"}
+#: The names argvs are built in (``args: list[EncodableT] = ["XADD", name]``).
+ARGV_NAMES = {"args", "argv", "cmd", "items"}
 
 
 def sent() -> dict[tuple[str, Optional[str]], str]:
     """(command, literal subcommand or None) -> the file that sends it: the first upper-case
     literal passed to a private helper (``self._call("ZADD", ...)``, ``self._targeted(nodes,
-    post, "CONFIG", "GET", ...)``, ``_zaggregate("ZUNION", ...)``) and the literal after it,
-    or the first item of a list literal assigned to a name (``args = ["XADD", name]``)."""
+    post, "CONFIG", "GET", ...)``, ``_zaggregate("ZUNION", ...)``, ``partial(self._on_slot,
+    slot, post, "CLUSTER", "DELSLOTS", slot)``) and the literal after it,
+    or the first item of a list literal assigned to an argv name (``args = ["XADD", name]``)."""
     found: dict[tuple[str, Optional[str]], str] = {}
     for path in SOURCES:
         for node in ast.walk(ast.parse(path.read_text())):
@@ -58,7 +114,9 @@ def sent() -> dict[tuple[str, Optional[str]], str]:
             if isinstance(node, ast.Call):
                 f = node.func
                 name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
-                if name.startswith("_") and not name.startswith("__") and name not in NOT_ARGV:
+                private = name.startswith("_") and not name.startswith("__")
+                method = bool(node.args) and isinstance(node.args[0], ast.Attribute)
+                if (private or (name == "partial" and method)) and name not in NOT_ARGV:
                     argv = list(node.args)
                     # Skip target nodes, a reply conversion...; after a starred argument
                     # the command was in it (`_with_scores(cast, *args, "WITHSCORES")`).
@@ -67,7 +125,7 @@ def sent() -> dict[tuple[str, Optional[str]], str]:
                             argv = []
             elif isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.List):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                if not any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
+                if any(isinstance(t, ast.Name) and t.id in ARGV_NAMES for t in targets):
                     argv = list(node.value.elts)
             command = _text(argv[0]) if argv else None
             if command is None or not command.isupper():

@@ -363,6 +363,20 @@ def test_functions(rc: slotwise.Cluster, p: str) -> None:
     assert rc.function_list() == {n: [] for n in names}
     pipe = rc.pipeline()  # a pipeline routes FUNCTION LOAD as usual: one combined reply
     assert pipe.function_load(lib).function_flush("ASYNC").execute() == [b"swtestlib", True]
+    # DUMP from one primary, RESTORE on every primary; STATS and KILL on the default node.
+    rc.function_load(lib)
+    payload = rc.function_dump()
+    assert isinstance(payload, bytes)
+    rc.function_flush()
+    assert rc.function_restore(payload) == {n: True for n in names}
+    assert rc.fcall("sw_echo", 0, "back") == b"back"
+    stats = rc.function_stats()
+    assert stats[:2] == [b"running_script", None] and b"engines" in stats  # as sent (RESP2)
+    with pytest.raises(slotwise.ResponseError, match="NOTBUSY"):
+        rc.function_kill()
+    with pytest.raises(slotwise.ResponseError, match="NOTBUSY"):
+        rc.script_kill()
+    rc.function_flush()
 
 
 def test_cluster_nodes_and_node_admin(cluster: Cluster, rc: slotwise.Cluster) -> None:

@@ -7,7 +7,7 @@ import hashlib
 from typing import Any, Iterable, Optional, Union
 
 from ..exceptions import DataError, ResponseError, _error
-from ._base import EncodableT, KeyT, ResponseT
+from ._base import EncodableT, KeyT, ResponseT, _encoded
 from .cluster import TargetedBase, TargetNodesT
 
 #: A script's text, as redis-py takes it.
@@ -178,6 +178,33 @@ class ScriptingCommands(TargetedBase):
         if withcode:
             argv.append("WITHCODE")
         return self._on_default("primaries", None, _sets_as_lists, *argv)
+
+    def function_dump(self) -> ResponseT:
+        """A serialized payload of a random primary's libraries (``bytes``, even with
+        ``decode_responses``), for :meth:`function_restore`."""
+        return self._on_default("random", None, _encoded, "FUNCTION", "DUMP")
+
+    def function_restore(self, payload: bytes, policy: Optional[str] = "APPEND") -> ResponseT:
+        """Restores libraries from :meth:`function_dump`'s payload on every primary
+        (``policy``: ``APPEND``, ``FLUSH`` or ``REPLACE``): ``{node name: True}``."""
+        argv: list[EncodableT] = ["FUNCTION", "RESTORE", payload]
+        if policy:
+            argv.append(policy)
+        return self._on_default("primaries", None, _ok_bool, *argv)
+
+    def function_kill(self, target_nodes: Optional[TargetNodesT] = None) -> ResponseT:
+        """Kills the function running on the default node (or ``target_nodes``), which
+        must not have written yet; ``True``."""
+        return self._on_default_node(target_nodes, _ok_bool, "FUNCTION", "KILL")
+
+    def function_stats(self, target_nodes: Optional[TargetNodesT] = None) -> ResponseT:
+        """The running function and the engines of the default node (or ``target_nodes``)."""
+        return self._on_default_node(target_nodes, None, "FUNCTION", "STATS")
+
+    def script_kill(self, target_nodes: Optional[TargetNodesT] = None) -> ResponseT:
+        """Kills the script running on the default node (or ``target_nodes``), which must
+        not have written yet; ``True``."""
+        return self._on_default_node(target_nodes, _ok_bool, "SCRIPT", "KILL")
 
     def register_script(self, script: ScriptTextT) -> Script:
         """A :class:`Script` for ``script``: call it with ``keys=`` and ``args=``."""
