@@ -11,6 +11,7 @@ import pytest
 import slotwise
 
 from .cluster import Cluster
+from .faces import FACES, Call, on_face
 
 _counter = itertools.count()
 
@@ -56,3 +57,9 @@ def rc(cluster: Cluster) -> Iterator[slotwise.Cluster]:
 def p(request: pytest.FixtureRequest) -> str:
     """A key prefix of this test's own."""
     return f"t{next(_counter)}:{request.node.name[:40]}:"
+
+
+@pytest.fixture(params=FACES)
+def call(request: pytest.FixtureRequest, cluster: Cluster) -> Iterator[Call]:
+    """Runs one command method on each face in turn (see faces.py)."""
+    yield from on_face(request.param, cluster)

@@ -15,7 +15,7 @@ the sync and asyncio clients and on both pipelines.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -23,48 +23,8 @@ import slotwise
 import slotwise.asyncio
 
 from .cluster import Cluster
+from .faces import Call
 
-#: Runs one command method: ``call("hmget", "h", "field")`` gives its reply.
-Call = Callable[..., Any]
-
-
-@pytest.fixture(params=["sync", "sync-pipeline", "asyncio", "asyncio-pipeline"])
-def call(request: pytest.FixtureRequest, cluster: Cluster) -> Iterator[Call]:
-    face: str = request.param
-    if face.startswith("sync"):
-        rc = slotwise.Cluster(startup_nodes=cluster.seeds[:1])
-
-        def sync_call(method: str, *args: Any, **kwargs: Any) -> Any:
-            if face == "sync":
-                return getattr(rc, method)(*args, **kwargs)
-            return getattr(rc.pipeline(), method)(*args, **kwargs).execute()[0]
-
-        try:
-            yield sync_call
-        finally:
-            rc.close()
-        return
-
-    loop = asyncio.new_event_loop()
-
-    async def connect() -> slotwise.asyncio.Cluster:
-        return await slotwise.asyncio.Cluster(startup_nodes=cluster.seeds[:1]).initialize()
-
-    arc = loop.run_until_complete(connect())
-
-    async def one(method: str, args: Any, kwargs: Any) -> Any:
-        if face == "asyncio":
-            return await getattr(arc, method)(*args, **kwargs)
-        return (await getattr(arc.pipeline(), method)(*args, **kwargs).execute())[0]
-
-    def async_call(method: str, *args: Any, **kwargs: Any) -> Any:
-        return loop.run_until_complete(one(method, args, kwargs))
-
-    try:
-        yield async_call
-    finally:
-        loop.run_until_complete(arc.aclose())
-        loop.close()
 
 
 def test_mget_takes_one_key_or_an_iterable_of_keys_then_more_keys(call: Call, p: str) -> None:
