@@ -53,3 +53,6 @@ compat-py: compat-py-prep
 
 compat-py-smoke: compat-py-prep
 	$(call COMPAT_RUN,smoke) --smoke
+
+# make test runs the smoke list (every test of it must pass under slotwise)
+test: compat-py-smoke

@@ -53,9 +53,9 @@ def Decimal_of_bytes(b: bytes) -> Decimal:
 
 def test_multi_key_commands_span_slots(rc: slotwise.Cluster, p: str) -> None:
     keys = [f"{p}k{i}" for i in range(50)]
-    assert rc.mset({k: i for i, k in enumerate(keys)}) is True
-    assert rc.mget(keys) == [str(i).encode() for i in range(50)]
-    assert rc.mget(keys[0], keys[1], p + "nope") == [b"0", b"1", None]
+    assert all(rc.mset_nonatomic({k: i for i, k in enumerate(keys)}))
+    assert rc.mget_nonatomic(keys) == [str(i).encode() for i in range(50)]
+    assert rc.mget_nonatomic(keys[0], keys[1], p + "nope") == [b"0", b"1", None]
     assert rc.exists(*keys, p + "nope") == 50
     assert rc.delete(*keys[:10]) == 10
     assert rc.unlink(*keys[10:20]) == 10
@@ -125,7 +125,7 @@ def test_decode_responses_gives_str(cluster: Cluster, p: str) -> None:
         assert rc.get(p + "k") == "héllo"
         rc.hset(p + "h", mapping={"f": "v"})
         assert rc.hgetall(p + "h") == {"f": "v"}
-        assert rc.mget([p + "k", p + "nope"]) == ["héllo", None]
+        assert rc.mget_nonatomic([p + "k", p + "nope"]) == ["héllo", None]
         assert rc.type(p + "k") == "string"
         rc.set(p + "bin", b"\xff\xfe")
         with pytest.raises(UnicodeDecodeError):
@@ -138,7 +138,7 @@ def test_binary_values_round_trip_as_bytes(rc: slotwise.Cluster, p: str) -> None
     assert rc.get(p + "b") == blob
     rc.set(p + "mv", memoryview(b"view"))
     rc.set(p + "ba", bytearray(b"array"))
-    assert rc.mget([p + "mv", p + "ba"]) == [b"view", b"array"]
+    assert rc.mget_nonatomic([p + "mv", p + "ba"]) == [b"view", b"array"]
 
 
 def test_arguments_are_encoded_like_redis_py(rc: slotwise.Cluster, p: str) -> None:
@@ -219,7 +219,7 @@ def test_nested_replies_decode_alike_in_resp2_and_resp3(cluster: Cluster, p: str
 
 def test_scan_iter_and_keys_cover_the_whole_cluster(rc: slotwise.Cluster, p: str) -> None:
     keys = {f"{p}{i}".encode() for i in range(300)}
-    rc.mset({k: 1 for k in keys})
+    rc.mset_nonatomic({k: 1 for k in keys})
     rc.hset(p + "hash", "f", "v")
     assert set(rc.scan_iter(match=p + "*", count=50)) == keys | {(p + "hash").encode()}
     assert set(rc.scan_iter(match=p + "*", _type="hash")) == {(p + "hash").encode()}
@@ -242,7 +242,7 @@ def test_server_commands(rc: slotwise.Cluster, p: str) -> None:
 
 def test_flushall_empties_every_primary(fresh_cluster: Cluster) -> None:
     with slotwise.Cluster(startup_nodes=fresh_cluster.seeds) as rc:
-        rc.mset({f"k{i}": i for i in range(100)})
+        rc.mset_nonatomic({f"k{i}": i for i in range(100)})
         assert rc.dbsize() == 100
         assert rc.flushall() is True
         assert rc.dbsize() == 0

@@ -131,8 +131,15 @@ def test_closed_client_raises_connection_error(cluster: Cluster) -> None:
     assert e.value.code == "CLOSED"
 
 
-def test_crossslot_outside_transactions_is_split_not_refused(rc: slotwise.Cluster, p: str) -> None:
-    assert rc.mset({p + "a": 1, p + "b": 2}) is True
+def test_crossslot_mset_is_refused_and_nonatomic_is_split(rc: slotwise.Cluster, p: str) -> None:
+    # As redis-py's RedisCluster: MSET/MGET need one slot; the *_nonatomic forms split.
+    with pytest.raises(slotwise.CrossSlotError, match="MSET - all keys must map") as m:
+        rc.mset({p + "a": 1, p + "b": 2})
+    assert m.value.keys == [p + "a", p + "b"] and len(set(m.value.slots)) == 2
+    with pytest.raises(slotwise.CrossSlotError, match="MGET - all keys must map"):
+        rc.mget([p + "a", p + "b"])
+    assert rc.mset_nonatomic({p + "a": 1, p + "b": 2}) == [True, True]
+    assert rc.mget_nonatomic([p + "a", p + "b"]) == [b"1", b"2"]
     with pytest.raises(slotwise.CrossSlotError) as e:
         rc.eval("return 1", 2, p + "a", p + "b")
     assert sorted(e.value.keys) == sorted([p + "a", p + "b"])

@@ -109,7 +109,9 @@ def test_asyncio_node_api_is_plain_methods(cluster: Cluster) -> None:
             times = await rc.time(target_nodes=rc.PRIMARIES)
             assert set(times) == {n.name for n in rc.get_primaries()}
             assert all(isinstance(t, tuple) and len(t) == 2 for t in times.values())
-            assert rc.set_default_node(rc.get_replicas()[0]) is True
+            rc.set_default_node(rc.get_replicas()[0])  # None, as redis-py's asyncio client
+            with pytest.raises(slotwise.DataError, match="not a node of the cluster"):
+                rc.set_default_node(slotwise.ClusterNode("127.0.0.1", 1))
             assert await rc.client_id() == await rc.client_id(target_nodes=rc.get_replicas()[0])
             with pytest.raises(slotwise.DataError, match="not a node flag"):
                 await rc.ping(target_nodes="everyone")

@@ -13,7 +13,7 @@ def test_pipeline_across_shards_returns_replies_in_order(rc: slotwise.Cluster, p
             pipe.set(f"{p}{i}", i)
         for i in range(200):
             pipe.get(f"{p}{i}")
-        pipe.mget([f"{p}{i}" for i in range(5)])
+        pipe.mget_nonatomic([f"{p}{i}" for i in range(5)])
         assert len(pipe) == 401
         replies = pipe.execute()
     assert replies[:200] == [True] * 200
@@ -47,7 +47,7 @@ def test_errors_are_raised_or_returned_in_place(rc: slotwise.Cluster, p: str) ->
     assert e.value.code == "WRONGTYPE"
     # Raising reports the first failure only after the whole pipeline ran, as in redis-py.
     assert rc.get(p + "a") == b"1"
-    assert rc.mget(after) == [b"ran"] * len(after)
+    assert rc.mget_nonatomic(after) == [b"ran"] * len(after)
     results = rc.pipeline().set(p + "a", 1).hget(p + "s", "f").get(p + "a").execute(raise_on_error=False)
     assert results[0] is True and results[2] == b"1"
     assert isinstance(results[1], slotwise.ResponseError)
@@ -81,6 +81,6 @@ def slotwise_slot(rc: slotwise.Cluster, key: str) -> int:
 
 
 def test_crossslot_multi_key_command_in_a_transaction(rc: slotwise.Cluster, p: str) -> None:
-    tx = rc.pipeline(transaction=True).mget([p + "a", p + "b"])
+    tx = rc.pipeline(transaction=True).mget_nonatomic([p + "a", p + "b"])
     with pytest.raises(slotwise.CrossSlotError):
         tx.execute()

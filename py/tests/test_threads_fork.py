@@ -28,7 +28,7 @@ def test_threads_share_one_client(rc: slotwise.Cluster, p: str) -> None:
                 assert rc.get(k) == str(i).encode()
                 rc.incr(p + "total")
             with rc.pipeline() as pipe:
-                pipe.mget([f"{p}{t}:{i}" for i in range(300)])
+                pipe.mget_nonatomic([f"{p}{t}:{i}" for i in range(300)])
                 assert pipe.execute()[0] == [str(i).encode() for i in range(300)]
         except BaseException as e:  # noqa: BLE001 - reported below
             errors.append(e)

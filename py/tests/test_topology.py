@@ -21,7 +21,7 @@ def test_follows_ask_then_moved_during_a_slot_move(fresh_cluster: Cluster) -> No
     keys = [f"{tag}:{i}" for i in range(20)]
     slot = c.keyslot(keys[0])
     with slotwise.Cluster(startup_nodes=c.seeds[:1]) as rc:
-        rc.mset({k: k for k in keys})
+        rc.mset_nonatomic({k: k for k in keys})
         src = c.owner(slot)
         dst = next(s for s in c.shards() if s["primary"] != src["primary"] and s["slots"])
         c.begin_migration(slot, dst)
@@ -99,7 +99,7 @@ class Load:
                 if got != str(i).encode():
                     raise AssertionError(f"{k}: {got!r} != {i}")
                 if i % 10 == 0:
-                    self.rc.mget([f"load:{t}:{j}" for j in range(0, 500, 50)])
+                    self.rc.mget_nonatomic([f"load:{t}:{j}" for j in range(0, 500, 50)])
                 self.ops += 1
             except BaseException as e:  # noqa: BLE001 - counted and reported
                 self.errors.append(e)
@@ -124,7 +124,7 @@ class Load:
 def test_live_resharding_under_load_has_zero_errors(fresh_cluster: Cluster) -> None:
     c = fresh_cluster
     with slotwise.Cluster(startup_nodes=c.seeds[:1], socket_timeout=UNDER_LOAD_TIMEOUT) as rc:
-        rc.mset({f"load:{t}:{i}": -1 for t in range(4) for i in range(500)})
+        rc.mset_nonatomic({f"load:{t}:{i}": -1 for t in range(4) for i in range(500)})
         shards = [s for s in c.shards() if s["slots"]]
         with Load(rc) as load:
             load.wait_for_ops(100, "the load to start")

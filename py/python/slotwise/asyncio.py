@@ -367,6 +367,17 @@ class Cluster(Commands, ClusterNodes):
             for k in page:
                 yield k
 
+    def set_default_node(self, node: Optional[ClusterNode]) -> None:  # type: ignore[override]
+        """Makes ``node`` the default node; as redis-py's asyncio client, a node that is not
+        one of the cluster's raises :class:`DataError` (the sync client returns ``False``)."""
+        if not super().set_default_node(node):
+            raise _error(
+                DataError,
+                f"set_default_node({node!r}): not a node of the cluster's current slot map "
+                "(get_nodes() lists them)",
+                "DATA",
+            )
+
     def stats(self) -> Stats:
         """As :meth:`slotwise.Cluster.stats` (zeros before the client connected)."""
         if self._native is None:

@@ -7,7 +7,7 @@ import datetime
 import enum
 from typing import Any, Iterable, Mapping, Optional, Union
 
-from ..exceptions import DataError
+from ..exceptions import CrossSlotError, DataError, _error
 from ._base import (
     AbsExpiryT,
     CommandsBase,
@@ -19,6 +19,22 @@ from ._base import (
     _millis,
     _seconds,
 )
+
+
+def _one_slot(command: str, keys: list[Any], instead: str) -> None:
+    """Raises :class:`CrossSlotError` (a ``RedisClusterException``, with redis-py's message)
+    when ``keys`` span slots."""
+    slots = [_key_slot(k) for k in keys]
+    if len(set(slots)) > 1:
+        err = _error(
+            CrossSlotError,
+            f"{command} - all keys must map to the same key slot (use {instead}() for keys "
+            "of several slots, or a {hash tag} shared by the keys)",
+            "CROSSSLOT",
+        )
+        err.keys = [k.decode(errors="replace") if isinstance(k, bytes) else str(k) for k in keys]
+        err.slots = slots
+        raise err
 
 
 def _at_most_one(flags: Iterable[bool]) -> bool:
@@ -75,8 +91,9 @@ def _key_bytes(key: Any) -> bytes:
 
 def _key_slot(key: Any) -> int:
     """The cluster slot of ``key`` (CRC16/XMODEM of the hash tag, if any, modulo 16384):
-    only to count the slots ``mset_nonatomic`` spans, as redis-py's reply has one entry per
-    slot; the native client routes every command itself."""
+    to count the slots ``mset_nonatomic`` spans (redis-py's reply has one entry per slot)
+    and to refuse an MGET/MSET over several; the native client routes every command
+    itself."""
     k = _key_bytes(key)
     start = k.find(b"{")
     if start >= 0:
@@ -269,8 +286,12 @@ class StringCommands(CommandsBase):
     def mget(self, keys: Union[KeyT, Iterable[KeyT]], *args: EncodableT) -> ResponseT:
         """Values of many keys (any slots), in order; ``None`` for missing keys. ``keys`` is
         one key or an iterable of keys, ``args`` more keys (``mget("a")``,
-        ``mget(["a", "b"], "c")``)."""
-        return self._call("MGET", *_list_or_args(keys, args))
+        ``mget(["a", "b"], "c")``). The keys must share a slot, as in redis-py's
+        ``RedisCluster`` (:class:`CrossSlotError` otherwise): :meth:`mget_nonatomic` takes
+        keys of any slots."""
+        names = _list_or_args(keys, args)
+        _one_slot("MGET", names, "mget_nonatomic")
+        return self._call("MGET", *names)
 
     def mget_nonatomic(self, keys: Union[KeyT, Iterable[KeyT]], *args: KeyT) -> ResponseT:
         """As :meth:`mget` (redis-py's cluster name for an MGET over many slots): the
@@ -281,7 +302,10 @@ class StringCommands(CommandsBase):
         return self._call("MGET", *names)
 
     def mset(self, mapping: Mapping[KeyT, EncodableT]) -> ResponseT:
-        """Sets many keys (any slots); ``True``."""
+        """Sets many keys of one slot, atomically; ``True``. Keys of several slots raise
+        :class:`CrossSlotError`, as in redis-py's ``RedisCluster``: :meth:`mset_nonatomic`
+        sets them slot by slot."""
+        _one_slot("MSET", list(mapping), "mset_nonatomic")
         items: list[EncodableT] = ["MSET"]
         for k, v in mapping.items():
             items += [k, v]
