@@ -250,9 +250,9 @@ impl Config {
         match (username, password) {
             (Some(u), Some(p)) => opts = opts.user(u, p),
             (None, Some(p)) => opts = opts.password(p),
-            (Some(_), None) => {
-                return Err(errors::data_error(py, "username given without a password"))
-            }
+            // As redis-py: a user without a password (an ACL `nopass` user) authenticates
+            // with an empty one.
+            (Some(u), None) => opts = opts.user(u, ""),
             (None, None) => {}
         }
         if tls || tls_ca_file.is_some() || tls_insecure || tls_client_cert.is_some() {

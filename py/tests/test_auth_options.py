@@ -22,6 +22,24 @@ def test_password_and_acl_user(auth_cluster: Cluster, p: str) -> None:
         assert rc.get(p + "k") == b"v"
 
 
+def test_a_username_without_a_password_authenticates_a_nopass_user(
+    auth_cluster: Cluster, p: str
+) -> None:
+    # As redis-py: the password is empty, which an ACL `nopass` user accepts.
+    with slotwise.Cluster(startup_nodes=auth_cluster.seeds[:1], password="s3cret") as admin:
+        admin.acl_setuser("swnopass", enabled=True, nopass=True, keys=["*"], commands=["+@all"],
+                          target_nodes="all")
+        try:
+            with slotwise.Cluster(startup_nodes=auth_cluster.seeds[:1], username="swnopass") as rc:
+                rc.set(p + "k", "v")
+                assert rc.acl_whoami() == "swnopass"
+            # A user with a password still needs it.
+            with pytest.raises(slotwise.AuthenticationError):
+                slotwise.Cluster(startup_nodes=auth_cluster.seeds[:1], username="app")
+        finally:
+            admin.acl_deluser("swnopass", target_nodes="all")
+
+
 def test_auth_failure_is_an_authentication_error(auth_cluster: Cluster) -> None:
     with pytest.raises(slotwise.AuthenticationError) as e:
         slotwise.Cluster(startup_nodes=auth_cluster.seeds[:1], password="wrong")
