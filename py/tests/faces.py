@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 from typing import Any, Callable, Iterator
+
+import pytest
 
 import slotwise
 import slotwise.asyncio
@@ -15,6 +18,19 @@ from .cluster import Cluster
 Call = Callable[..., Any]
 
 FACES = ["sync", "sync-pipeline", "asyncio", "asyncio-pipeline"]
+
+#: The redis-py release the face follows (names, signatures, reply shapes).
+REDIS_PY_VERSION = "8.1.0"
+
+
+def redis_py(module: str = "redis") -> Any:
+    """redis-py's ``module``, for the checks that compare slotwise with redis-py side by
+    side; the test skips unless that release (REDIS_PY_VERSION) is installed (another release
+    has other signatures: ``make bench-py`` installs a newer one into the same venv)."""
+    redis = pytest.importorskip("redis")
+    if redis.__version__ != REDIS_PY_VERSION:
+        pytest.skip(f"compares with redis-py {REDIS_PY_VERSION}, not {redis.__version__}")
+    return importlib.import_module(module)
 
 
 def on_face(face: str, cluster: Cluster) -> Iterator[Call]:

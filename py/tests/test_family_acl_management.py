@@ -24,6 +24,7 @@ import slotwise
 import slotwise.asyncio
 
 from .cluster import Cluster, wait_until
+from .faces import redis_py
 from .fakenode import FakeNode, encode
 
 Call = Callable[..., Any]
@@ -522,7 +523,7 @@ def test_pipelines_queue_acl_and_management_commands(cluster: Cluster, user: str
 def test_signatures_match_redis_py() -> None:
     """Each method takes redis-py's parameters (``**kwargs`` there is ``target_nodes``
     here, the one keyword RedisCluster gives meaning to)."""
-    redis_cluster = pytest.importorskip("redis.cluster")
+    redis_cluster = redis_py("redis.cluster")
     from slotwise.commands.acl import AclCommands
     from slotwise.commands.management import ManagementCommands
 

@@ -22,6 +22,7 @@ from slotwise.commands.cluster_admin import ClusterAdminCommands
 from slotwise.commands.pubsub_info import PubSubInfoCommands
 
 from .cluster import Cluster, Raw, wait_until
+from .faces import redis_py
 from .fakenode import NODE_ID, FakeNode, encode
 
 OTHER_ID = "e" * 40
@@ -490,7 +491,7 @@ def test_slot_admin_and_failover_on_a_fresh_cluster(fresh_cluster: Cluster) -> N
 
 def test_signatures_match_redis_py() -> None:
     """The methods of this family take redis-py's parameters: names, kinds, defaults."""
-    redis_cluster = pytest.importorskip("redis.cluster")
+    redis_cluster = redis_py("redis.cluster")
 
     def shape(f: Any) -> list[tuple[str, Any, Any]]:
         return [(q.name, q.kind, q.default) for q in inspect.signature(f).parameters.values()]

@@ -17,6 +17,7 @@ import slotwise
 import slotwise.asyncio
 
 from .cluster import Cluster, wait_until
+from .faces import redis_py
 
 
 @pytest.fixture
@@ -474,7 +475,7 @@ def test_register_script_asyncio(cluster: Cluster, p: str) -> None:
 
 
 def test_same_as_redis_py(cluster: Cluster, rc: slotwise.Cluster, p: str) -> None:
-    redis = pytest.importorskip("redis")
+    redis = redis_py()
     host, port = cluster.seeds[0].rsplit(":", 1)
     refs = [redis.RedisCluster(host=host, port=int(port))]
 

@@ -17,6 +17,7 @@ import slotwise.asyncio
 from slotwise.commands import Commands
 
 from .cluster import Cluster
+from .faces import redis_py
 
 #: Two places in Barcelona (lon, lat, name), as redis-py's tests use them.
 PLACE1 = (2.1909389952632, 41.433791470673, "place1")
@@ -286,7 +287,7 @@ def test_geo_argv_as_redis_py_builds_it() -> None:
 def test_replies_match_redis_py(cluster: Cluster, p: str) -> None:
     """The same steps on the same keys through slotwise, then (keys deleted) through
     redis-py's RedisCluster: equal replies of equal types, RESP2 and RESP3, decoded or not."""
-    redis_cluster = pytest.importorskip("redis.cluster")
+    redis_cluster = redis_py("redis.cluster")
     host, port = cluster.seeds[0].rsplit(":", 1)
     g, out = p + "{g}", p + "{g}out"
     near = {"longitude": 2.191, "latitude": 41.433}
@@ -321,13 +322,13 @@ def test_replies_match_redis_py(cluster: Cluster, p: str) -> None:
         finally:
             ours.close()
             theirs.close()
-        for (method, _, _), mine, redis_py in zip(steps, got, want):
-            assert repr(mine) == repr(redis_py), (protocol, decode, method)
+        for (method, _, _), mine, expected in zip(steps, got, want):
+            assert repr(mine) == repr(expected), (protocol, decode, method)
 
 
 def test_signatures_match_redis_py() -> None:
     """Every geo method takes redis-py's parameters: names, kinds, defaults."""
-    redis_cluster = pytest.importorskip("redis.cluster")
+    redis_cluster = redis_py("redis.cluster")
     from slotwise.commands.geo import GeoCommands
 
     def shape(f: Any) -> list[tuple[str, Any, Any]]:

@@ -23,7 +23,7 @@ import slotwise.asyncio
 from slotwise.commands import Commands
 
 from .cluster import Cluster
-from .faces import Call
+from .faces import Call, redis_py
 
 
 
@@ -444,7 +444,7 @@ def test_set_replies_in_resp2_and_resp3(cluster: Cluster, p: str, protocol: int,
 def test_replies_match_redis_py(cluster: Cluster, p: str) -> None:
     """The same steps on the same keys through slotwise, then (keys deleted) through
     redis-py's RedisCluster: equal replies of equal types."""
-    redis_cluster = pytest.importorskip("redis.cluster")
+    redis_cluster = redis_py("redis.cluster")
     host, port = cluster.seeds[0].rsplit(":", 1)
     h, l1, l2, s1, s2 = (p + "{x}" + n for n in ("h", "l1", "l2", "s1", "s2"))
     steps: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
@@ -520,7 +520,7 @@ def test_replies_match_redis_py(cluster: Cluster, p: str) -> None:
 
 def test_signatures_match_redis_py() -> None:
     """Every hash, list and set method takes redis-py's parameters: names, kinds, defaults."""
-    redis_cluster = pytest.importorskip("redis.cluster")
+    redis_cluster = redis_py("redis.cluster")
     from slotwise.commands.hashes import HashCommands
     from slotwise.commands.lists import ListCommands
     from slotwise.commands.sets import SetCommands

@@ -29,6 +29,7 @@ from slotwise.commands.hotkeys import HotkeysCommands, HotkeysMetricsTypes
 from slotwise.commands.strings import DataPersistOptions
 
 from .fakenode import FakeNode, encode
+from .faces import redis_py
 
 FACES = ["sync", "sync-pipeline", "asyncio", "asyncio-pipeline"]
 Step = tuple[str, tuple[Any, ...], dict[str, Any]]
@@ -441,7 +442,7 @@ def test_digest_local_hashes_here_as_bytes_or_str(monkeypatch: pytest.MonkeyPatc
 
 def test_signatures_match_redis_py() -> None:
     """The new methods take redis-py's parameters: names, kinds, defaults."""
-    redis_cluster = pytest.importorskip("redis.cluster")
+    redis_cluster = redis_py("redis.cluster")
     import slotwise.commands as commands
 
     def shape(f: Any) -> list[tuple[str, Any, Any]]:

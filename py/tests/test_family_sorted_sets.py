@@ -21,7 +21,7 @@ import slotwise.asyncio
 from slotwise.commands import Commands
 
 from .cluster import Cluster
-from .faces import Call
+from .faces import Call, redis_py
 from .fakenode import FakeNode, encode
 
 
@@ -453,7 +453,7 @@ def test_zrank_withscore_in_resp3_casts_the_float() -> None:
 def test_replies_match_redis_py(cluster: Cluster, p: str) -> None:
     """The same steps on the same keys through slotwise, then (keys deleted) through
     redis-py's RedisCluster: equal replies of equal types."""
-    redis_cluster = pytest.importorskip("redis.cluster")
+    redis_cluster = redis_py("redis.cluster")
     host, port = cluster.seeds[0].rsplit(":", 1)
     a, b, d = (p + "{x}" + n for n in "abd")
     steps: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
@@ -527,7 +527,7 @@ def test_replies_match_redis_py(cluster: Cluster, p: str) -> None:
 def test_every_sorted_set_method_of_redis_py_with_its_signature() -> None:
     """Every sorted-set method of redis-py's RedisCluster exists and takes redis-py's
     parameters: names, kinds, defaults."""
-    redis_cluster = pytest.importorskip("redis.cluster")
+    redis_cluster = redis_py("redis.cluster")
     from slotwise.commands.sorted_sets import SortedSetCommands
 
     def shape(f: Any) -> list[tuple[str, Any, Any]]:

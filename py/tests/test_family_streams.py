@@ -20,7 +20,7 @@ import slotwise.asyncio
 from slotwise.exceptions import CrossSlotError, DataError, ResponseError
 
 from .cluster import Cluster, await_until, wait_until
-from .faces import Call
+from .faces import Call, redis_py
 
 
 @pytest.fixture(params=[(2, False), (2, True), (3, False), (3, True)], ids=str)
@@ -141,7 +141,7 @@ def test_bad_arguments_raise_data_error_before_sending(
 
 def test_redis_py_refuses_the_same_arguments(cluster: Cluster) -> None:
     """Each bad-argument case above is one redis-py 8.1 refuses with DataError too."""
-    redis: Any = pytest.importorskip("redis")
+    redis: Any = redis_py()
     host, port = cluster.seeds[0].rsplit(":", 1)
     theirs = redis.RedisCluster(host=host, port=int(port))
     try:
@@ -348,7 +348,7 @@ def test_async_blocking_xreadgroup(cluster: Cluster, p: str) -> None:
 
 
 def test_same_replies_as_redis_py(cluster: Cluster, p: str) -> None:
-    redis: Any = pytest.importorskip("redis")
+    redis: Any = redis_py()
     node: Any = redis.cluster.ClusterNode
 
     host, port = cluster.seeds[0].rsplit(":", 1)

@@ -19,6 +19,7 @@ import slotwise
 import slotwise.asyncio
 
 from .cluster import Cluster
+from .faces import redis_py
 from .fakenode import FakeNode, encode
 
 #: Runs one command method: ``call("getex", "k", ex=5)`` gives its reply (or
@@ -626,7 +627,7 @@ def _play(client: Any, prefix: str, decode: bool) -> list[Any]:
 @pytest.mark.parametrize("protocol", [2, 3])
 @pytest.mark.parametrize("decode", [False, True])
 def test_same_replies_as_redis_py(cluster: Cluster, p: str, protocol: int, decode: bool) -> None:
-    redis_cluster = pytest.importorskip("redis.cluster")
+    redis_cluster = redis_py("redis.cluster")
     host, port = cluster.seeds[0].rsplit(":", 1)
     theirs = redis_cluster.RedisCluster(
         host=host, port=int(port), protocol=protocol, decode_responses=decode
