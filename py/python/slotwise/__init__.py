@@ -17,7 +17,8 @@ The asyncio client is :class:`slotwise.asyncio.Cluster`. Errors derive from
 from . import asyncio, exceptions
 from .commands import EncodableT, KeyT, ResponseT, parse_info
 from ._options import ClusterNode
-from .client import Cluster, Pipeline, Stats
+from .client import Cluster, Stats
+from .pipeline import Pipeline
 from .exceptions import (
     AskError,
     AuthenticationError,

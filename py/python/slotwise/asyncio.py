@@ -45,11 +45,10 @@ from . import _native, _options
 from .commands import Commands, EncodableT, KeyT
 from .commands.cluster import ClusterNodes, TargetNodesT, combine
 from ._options import AddressRemap, ClusterNode, StartupNode
-from .client import (
-    Stats,
+from .client import Stats, _keep_type
+from .pipeline import (
     WatchError,
     _finish,
-    _keep_type,
     _no_targets_in_pipeline,
     _not_in_pipeline,
     _shard_hint_refused,
