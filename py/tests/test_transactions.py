@@ -10,7 +10,7 @@ import pytest
 
 import slotwise
 import slotwise.asyncio
-from slotwise.client import CrossSlotTransactionError, WatchError
+from slotwise.exceptions import CrossSlotTransactionError, WatchError
 
 from .cluster import Cluster
 
