@@ -379,6 +379,8 @@ def test_functions(rc: slotwise.Cluster, p: str) -> None:
         rc.function_kill()
     with pytest.raises(slotwise.ResponseError, match="NOTBUSY"):
         rc.script_kill()
+    with pytest.raises(NotImplementedError, match="SCRIPT DEBUG"):
+        rc.script_debug("YES")
     rc.function_flush()
 
 

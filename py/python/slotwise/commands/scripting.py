@@ -201,6 +201,14 @@ class ScriptingCommands(TargetedBase):
         """The running function and the engines of the default node (or ``target_nodes``)."""
         return self._on_default_node(target_nodes, None, "FUNCTION", "STATS")
 
+    def script_debug(self, *args: Any) -> None:
+        """Not implemented (as in redis-py): SCRIPT DEBUG starts an interactive debugging
+        session on a connection, which a shared connection cannot be."""
+        raise NotImplementedError(
+            "SCRIPT DEBUG is intentionally not implemented in the client (as in redis-py): "
+            "debug scripts with redis-cli --ldb on the node"
+        )
+
     def script_kill(self, target_nodes: Optional[TargetNodesT] = None) -> ResponseT:
         """Kills the script running on the default node (or ``target_nodes``), which must
         not have written yet; ``True``."""
