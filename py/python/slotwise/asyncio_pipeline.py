@@ -22,22 +22,24 @@ from . import _native
 from .commands import Commands, EncodableT, KeyT
 from .exceptions import CrossSlotError, DataError
 from .pipeline import (
-    WatchError,
+    _TX_SLOTS,
+    _WATCH_SLOTS,
+    _exec_replies,
     _finish,
+    _WatchSession,
     _no_targets_in_pipeline,
     _not_in_pipeline,
     _tx_cross_slot,
     _tx_error,
     _upper_name,
     _watch_keys_error,
-    _with_code,
 )
 
 if TYPE_CHECKING:
     from .asyncio import Cluster
 
 
-class Pipeline(Commands):
+class Pipeline(_WatchSession, Commands):
     """Queued commands for one round trip per node: ``await pipe.execute()``. Command
     methods queue and return the pipeline (no ``await``).
 
@@ -77,7 +79,7 @@ class Pipeline(Commands):
         try:
             r = await run(*args)
         except CrossSlotError as e:
-            raise _tx_cross_slot("Cannot watch or send commands on different slots", e) from None
+            raise _tx_cross_slot(_WATCH_SLOTS, e) from None
         return r if post is None else post(r)
 
     def _call(self, *args: EncodableT) -> Any:
@@ -241,19 +243,10 @@ class Pipeline(Commands):
         try:
             out = await session.exec(commands, raw or None)
         except CrossSlotError as e:
-            raise _tx_cross_slot(
-                "All keys involved in a cluster transaction must map to the same slot", e
-            ) from None
+            raise _tx_cross_slot(_TX_SLOTS, e) from None
         finally:
             session.close()
-        if out is None:
-            raise _with_code(WatchError("Watched variable changed."), "WATCH")
-        return _finish(out, commands, posts, True, raise_on_error)
-
-    def _end_session(self) -> None:
-        session, self._session = self._session, None
-        if session is not None:
-            session.close()
+        return _exec_replies(out, commands, posts, raise_on_error)
 
     def _reset(self) -> None:
         self._commands = []
@@ -292,8 +285,3 @@ class Pipeline(Commands):
         tb: Optional[TracebackType],
     ) -> None:
         self._reset()
-
-    def __del__(self) -> None:
-        session = getattr(self, "_session", None)
-        if session is not None:
-            session.close()

@@ -116,13 +116,45 @@ def _finish(
         for r in results:
             if isinstance(r, CrossSlotError):
                 # About the whole transaction, not one command (redis-py's message).
-                raise _tx_cross_slot(
-                    "All keys involved in a cluster transaction must map to the same slot", r
-                ) from None
+                raise _tx_cross_slot(_TX_SLOTS, r) from None
     results = _post(results, posts)
     if raise_on_error:
         _raise_first(results, commands)
     return results
+
+
+#: redis-py's messages for a transaction whose keys span slots, and for commands run at
+#: once while watching that leave the watched slot.
+_TX_SLOTS = "All keys involved in a cluster transaction must map to the same slot"
+_WATCH_SLOTS = "Cannot watch or send commands on different slots"
+
+
+def _exec_replies(
+    out: Optional[List[Any]],
+    commands: List[Tuple[Any, ...]],
+    posts: List[Optional[Callable[[Any], Any]]],
+    raise_on_error: bool,
+) -> List[Any]:
+    """A watch session's EXEC replies as ``execute()`` gives them; ``None`` (a watched key
+    changed, nothing applied) raises :class:`WatchError`."""
+    if out is None:
+        raise _with_code(WatchError("Watched variable changed."), "WATCH")
+    return _finish(out, commands, posts, True, raise_on_error)
+
+
+class _WatchSession:
+    """The watch session both pipelines hold between ``watch()`` and the end of the
+    transaction: ended at once on reset, and when the pipeline is dropped."""
+
+    _session: Any = None
+
+    def _end_session(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            session.close()
+
+    def __del__(self) -> None:
+        self._end_session()
 
 
 def _no_targets_in_pipeline() -> DataError:
@@ -145,7 +177,7 @@ def _shard_hint_refused() -> Exception:
     return _with_code(ClusterError("shard_hint is deprecated in cluster mode"), "DATA")
 
 
-class Pipeline(Commands):
+class Pipeline(_WatchSession, Commands):
     """Commands queued for one round trip per node (see :meth:`Cluster.pipeline`).
 
     Every command method queues and returns the pipeline, so calls chain:
@@ -188,7 +220,7 @@ class Pipeline(Commands):
         try:
             return run(*args)
         except CrossSlotError as e:
-            raise _tx_cross_slot("Cannot watch or send commands on different slots", e) from None
+            raise _tx_cross_slot(_WATCH_SLOTS, e) from None
 
     def _call(self, *args: EncodableT) -> Any:
         if not args:
@@ -312,19 +344,10 @@ class Pipeline(Commands):
         try:
             out = session.exec(commands, every)
         except CrossSlotError as e:
-            raise _tx_cross_slot(
-                "All keys involved in a cluster transaction must map to the same slot", e
-            ) from None
+            raise _tx_cross_slot(_TX_SLOTS, e) from None
         finally:
             session.close()
-        if out is None:
-            raise _with_code(WatchError("Watched variable changed."), "WATCH")
-        return _finish(out, commands, none, True, raise_on_error)
-
-    def _end_session(self) -> None:
-        session, self._session = self._session, None
-        if session is not None:
-            session.close()
+        return _exec_replies(out, commands, none, raise_on_error)
 
     def reset(self) -> None:
         """Drops every queued command, and the keys watched."""
@@ -348,8 +371,3 @@ class Pipeline(Commands):
         tb: Optional[TracebackType],
     ) -> None:
         self.reset()
-
-    def __del__(self) -> None:
-        session = getattr(self, "_session", None)
-        if session is not None:
-            session.close()
