@@ -129,14 +129,7 @@ impl Watch {
     pub async fn watch<K: ToArg>(&mut self, keys: &[K]) -> Result<()> {
         let watch = build::keys_cmd("WATCH", keys);
         transaction::check_watch_in_slot(&watch, self.slot)?;
-        let started = (self.client.router().options(), Instant::now());
-        let mut payload = BytesMut::new();
-        watch.write_resp(&mut payload);
-        let reply = roundtrip(&self.conn, payload, 1, started, self.slot)
-            .await
-            .map_err(outcome_error)?;
-        transaction::reply_result(&self.addr, reply.into_iter().next().unwrap_or(Value::Nil))?;
-        Ok(())
+        self.send_one(&watch).await.map(|_| ())
     }
 
     /// Runs a command on the watched node (its keys must be in the watched slot).
@@ -146,16 +139,19 @@ impl Watch {
     /// [`Error::CrossSlot`], error replies as [`Error::Server`], connection failures.
     pub async fn query<T: FromValue>(&mut self, cmd: Cmd) -> Result<T> {
         transaction::check_in_slot(&cmd, self.slot)?;
+        T::from_value(self.send_one(&cmd).await?)
+    }
+
+    /// Sends `cmd` (already checked to be in the watched slot) on the session's connection
+    /// within the request timeout: its reply, an error reply as [`Error::Server`].
+    async fn send_one(&self, cmd: &Cmd) -> Result<Value> {
         let started = (self.client.router().options(), Instant::now());
         let mut payload = BytesMut::new();
         cmd.write_resp(&mut payload);
         let reply = roundtrip(&self.conn, payload, 1, started, self.slot)
             .await
             .map_err(outcome_error)?;
-        T::from_value(transaction::reply_result(
-            &self.addr,
-            reply.into_iter().next().unwrap_or(Value::Nil),
-        )?)
+        transaction::reply_result(&self.addr, reply.into_iter().next().unwrap_or(Value::Nil))
     }
 
     /// Runs `tx` as MULTI/EXEC. `Ok(None)`: a watched key changed, nothing was applied.

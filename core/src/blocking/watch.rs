@@ -118,20 +118,7 @@ impl Watch {
     pub fn watch<K: ToArg>(&mut self, keys: &[K]) -> Result<()> {
         let watch = build::keys_cmd("WATCH", keys);
         transaction::check_watch_in_slot(&watch, self.slot)?;
-        let started = Instant::now();
-        let deadline = started + self.client.router().options().request_timeout;
-        let mut payload = BytesMut::new();
-        watch.write_resp(&mut payload);
-        let client = self.client.clone();
-        let slot = self.slot;
-        let conn = self.conn()?;
-        let addr = conn.addr.clone();
-        let reply = conn.roundtrip(&payload, 1, deadline).map_err(|f| {
-            self.conn = None;
-            failure(f, &client, slot, started)
-        })?;
-        transaction::reply_result(&addr, reply.into_iter().next().unwrap_or(Value::Nil))?;
-        Ok(())
+        self.send_one(&watch).map(|_| ())
     }
 
     /// Runs a command on the watched node (its keys must be in the watched slot).
@@ -141,6 +128,13 @@ impl Watch {
     /// [`Error::CrossSlot`], error replies as [`Error::Server`], connection failures.
     pub fn query<T: FromValue>(&mut self, cmd: Cmd) -> Result<T> {
         transaction::check_in_slot(&cmd, self.slot)?;
+        T::from_value(self.send_one(&cmd)?)
+    }
+
+    /// Sends `cmd` (already checked to be in the watched slot) on the session's connection
+    /// within the request timeout: its reply, an error reply as [`Error::Server`]. A
+    /// connection failure ends the session.
+    fn send_one(&mut self, cmd: &Cmd) -> Result<Value> {
         let started = Instant::now();
         let deadline = started + self.client.router().options().request_timeout;
         let mut payload = BytesMut::new();
@@ -153,10 +147,7 @@ impl Watch {
             self.conn = None;
             failure(f, &client, slot, started)
         })?;
-        T::from_value(transaction::reply_result(
-            &addr,
-            reply.into_iter().next().unwrap_or(Value::Nil),
-        )?)
+        transaction::reply_result(&addr, reply.into_iter().next().unwrap_or(Value::Nil))
     }
 
     /// Runs `tx` as MULTI/EXEC. `Ok(None)`: a watched key changed, nothing was applied.
