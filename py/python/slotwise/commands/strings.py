@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import binascii
 import datetime
 import enum
 from typing import Any, Iterable, Mapping, Optional, Union
 
+from .. import _native
 from ..exceptions import CrossSlotError, DataError, _error
 from ._base import (
     AbsExpiryT,
@@ -81,26 +81,11 @@ def _expiry_args(
     return []
 
 
-def _key_bytes(key: Any) -> bytes:
-    if isinstance(key, str):
-        return key.encode()
-    if isinstance(key, (bytes, bytearray, memoryview)):
-        return bytes(key)
-    return str(key).encode()
-
-
 def _key_slot(key: Any) -> int:
-    """The cluster slot of ``key`` (CRC16/XMODEM of the hash tag, if any, modulo 16384):
-    to count the slots ``mset_nonatomic`` spans (redis-py's reply has one entry per slot)
-    and to refuse an MGET/MSET over several; the native client routes every command
-    itself."""
-    k = _key_bytes(key)
-    start = k.find(b"{")
-    if start >= 0:
-        end = k.find(b"}", start + 1)
-        if end > start + 1:
-            k = k[start + 1 : end]
-    return binascii.crc_hqx(k, 0) % 16384
+    """The cluster slot of ``key``, hashed from the bytes the command sends (the native
+    module's hash: hash tags honoured): to count the slots ``mset_nonatomic`` spans
+    (redis-py's reply has one entry per slot) and to refuse an MGET/MSET over several."""
+    return _native.key_slot(key)
 
 
 def _empty_list(_reply: Any) -> Any:
